@@ -1,0 +1,1 @@
+"""The demo group: three brands, their sites, campaigns and a few thousand customers."""

@@ -1,0 +1,56 @@
+"""Seed the local system with the demo group: config, then customers through the drop bucket."""
+
+from __future__ import annotations
+
+import time
+
+import boto3
+
+from demo import brands, customers
+from xsell import topology
+from xsell.dal import config as config_store
+from xsell.dal import jobs
+from xsell.importing.runner import ObjectRef
+
+PARTNER = "demo-group"
+DEFAULT_CUSTOMERS = 3000
+
+
+def seed_config(site_urls: dict[str, str], asset_base: str) -> None:
+    for site in brands.sites(site_urls):
+        config_store.put("site", site["site_id"], site)
+    for campaign in brands.campaigns(site_urls, asset_base):
+        config_store.put("campaign", campaign["campaign_id"], campaign)
+
+
+def upload(bucket: str, dataset: str, text: str, name: str) -> ObjectRef:
+    """Put one CSV into the drop bucket, as a partner would."""
+    key = f"{topology.DROP_PREFIX}{PARTNER}/{dataset}/{name}"
+    put = boto3.session.Session().client("s3").put_object(
+        Bucket=bucket, Key=key, Body=text.encode("utf-8"), ContentType="text/csv"
+    )
+    return ObjectRef(bucket, key, put["ETag"], put.get("VersionId"))
+
+
+def wait_for_jobs(refs: list[ObjectRef], timeout: float = 300) -> list[str]:
+    """Wait until every upload's import job has finished; returns their statuses."""
+    deadline = time.monotonic() + timeout
+    statuses: dict[str, str] = {}
+    while len(statuses) < len(refs):
+        for ref in refs:
+            job = jobs.find(ref.job_id)
+            if job is None:  # not claimed yet
+                continue
+            if job.finished_at is not None:
+                statuses[ref.job_id] = job.status
+        if time.monotonic() > deadline:
+            raise TimeoutError("demo import did not finish in time")
+        time.sleep(0.2)
+    return [statuses[r.job_id] for r in refs]
+
+
+def seed_customers(bucket: str, count: int = DEFAULT_CUSTOMERS) -> list[ObjectRef]:
+    return [
+        upload(bucket, "profiles", customers.profiles_csv(count), "profiles-demo.csv"),
+        upload(bucket, "brand_usage", customers.brand_usage_csv(count), "brand-usage-demo.csv"),
+    ]

@@ -1,0 +1,1 @@
+"""The one door to storage. Domain logic reaches DynamoDB and S3 only through here."""

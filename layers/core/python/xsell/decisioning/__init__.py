@@ -1,0 +1,1 @@
+"""Deciding which referral creative each slot on a page shows."""

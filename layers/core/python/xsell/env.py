@@ -1,0 +1,60 @@
+"""The environment contract: every environment variable xsell reads.
+
+CDK sets these on each function, the local runtime sets them for the in-process
+handlers, and tests read the same names. Handlers call :func:`require` at cold
+start so a missing variable fails loudly at init rather than on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+
+STAGE = "XSELL_STAGE"
+PROFILES_TABLE = "XSELL_PROFILES_TABLE"
+CONFIG_TABLE = "XSELL_CONFIG_TABLE"
+COUNTERS_TABLE = "XSELL_COUNTERS_TABLE"
+JOBS_TABLE = "XSELL_JOBS_TABLE"
+DROP_BUCKET = "XSELL_DROP_BUCKET"
+EVENTS_BUCKET = "XSELL_EVENTS_BUCKET"
+CONFIG_TTL_SECONDS = "XSELL_CONFIG_TTL_SECONDS"
+ALLOWED_ORIGINS = "XSELL_ALLOWED_ORIGINS"
+
+# Default physical names, used by the local runtime and tests. In AWS, CDK
+# passes the generated names through the variables above.
+LOCAL_DEFAULTS: Mapping[str, str] = {
+    STAGE: "local",
+    PROFILES_TABLE: "xsell-profiles",
+    CONFIG_TABLE: "xsell-config",
+    COUNTERS_TABLE: "xsell-counters",
+    JOBS_TABLE: "xsell-jobs",
+    DROP_BUCKET: "xsell-drop",
+    EVENTS_BUCKET: "xsell-events",
+}
+
+
+class MissingEnvironment(RuntimeError):
+    """Raised at cold start when a function lacks a variable it needs."""
+
+
+def _local_default(name: str) -> str | None:
+    # Defaults only ever apply to the local stage: a deployed function with a
+    # missing variable must fail, not quietly talk to a table named "xsell-...".
+    if os.environ.get(STAGE, "local") != "local":
+        return None
+    return LOCAL_DEFAULTS.get(name)
+
+
+def get(name: str) -> str:
+    """The value of ``name``, falling back to its local default on the local stage."""
+    value = os.environ.get(name) or _local_default(name)
+    if value is None:
+        raise MissingEnvironment(f"environment variable {name} is not set")
+    return value
+
+
+def require(names: Iterable[str]) -> None:
+    """Fail fast unless every name in ``names`` resolves to a value."""
+    missing = [n for n in names if not (os.environ.get(n) or _local_default(n))]
+    if missing:
+        raise MissingEnvironment("missing environment variables: " + ", ".join(sorted(missing)))

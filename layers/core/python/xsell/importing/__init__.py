@@ -1,0 +1,1 @@
+"""Partner CSV import: parse, validate and write rows; report every bad row."""

@@ -1,0 +1,30 @@
+"""One item per group customer: rank, attributes, per-brand usage, opt-outs."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    MapAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.models import Model
+
+from xsell import env
+from xsell.models.base import region, table_name
+
+
+class Profile(Model):
+    class Meta:
+        table_name = table_name(env.PROFILES_TABLE)
+        region = region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    customer_id = UnicodeAttribute(hash_key=True)
+    group_rank = UnicodeAttribute(null=True)
+    attributes = MapAttribute(default=dict)  # free-form partner attributes
+    # brand id -> {used: 1, first_used, last_purchase (ISO dates), ltv (yen), rank}.
+    # One brand's partner file only ever sets its own key (see xsell.dal.profiles).
+    brands = MapAttribute(default=dict)
+    optouts = UnicodeSetAttribute(null=True)  # brand ids, or "all"
+    updated_at = UTCDateTimeAttribute(null=True)

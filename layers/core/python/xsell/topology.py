@@ -1,0 +1,68 @@
+"""The shape of the system, shared by the CDK stacks and the local runtime.
+
+Which functions exist, what each needs from the environment, which HTTP routes
+reach them, and the S3 prefixes that connect partners to the importer. The
+local runtime builds its emulated resources and its API gateway from this same
+description, so local and deployed wiring cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xsell import env
+
+# Partners drop files at incoming/<partner>/<dataset>/<file>.csv; the bucket
+# notifies the import queue for that prefix and suffix only.
+DROP_PREFIX = "incoming/"
+DROP_SUFFIX = ".csv"
+# Error reports are written back to the drop bucket under results/<job-id>/.
+RESULTS_PREFIX = "results/"
+
+IMPORT_QUEUE = "xsell-import"
+IMPORT_DLQ = "xsell-import-dlq"
+# An import message is retried this many times before it lands in the DLQ.
+IMPORT_MAX_RECEIVES = 3
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str  # folder under functions/, and the construct id
+    env: tuple[str, ...]  # variables the handler requires at cold start
+    description: str
+
+
+FUNCTIONS: dict[str, FunctionSpec] = {
+    spec.name: spec
+    for spec in (
+        FunctionSpec(
+            "decide",
+            (env.PROFILES_TABLE, env.CONFIG_TABLE, env.COUNTERS_TABLE),
+            "Chooses the referral creative for each slot on a page",
+        ),
+        FunctionSpec(
+            "importer",
+            (env.PROFILES_TABLE, env.JOBS_TABLE, env.DROP_BUCKET),
+            "Imports partner CSV files from the drop bucket into profiles",
+        ),
+        FunctionSpec(
+            "admin",
+            (env.CONFIG_TABLE, env.JOBS_TABLE, env.DROP_BUCKET),
+            "Admin API behind Cognito for the marketer SPA",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # HTTP method, or ANY
+    path: str  # API Gateway resource path; {proxy+} matches the rest
+    function: str  # key into FUNCTIONS
+    authorized: bool  # behind the Cognito authorizer in AWS
+
+
+API_ROUTES: tuple[Route, ...] = (
+    Route("POST", "/v1/decide", "decide", authorized=False),
+    Route("ANY", "/admin/v1/{proxy+}", "admin", authorized=True),
+)

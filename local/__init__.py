@@ -1,0 +1,1 @@
+"""The embedded local runtime: AWS emulators, API gateway, dispatcher, static server."""

@@ -1,0 +1,67 @@
+"""``python -m local demo``: the whole system on this machine, seeded with the demo group."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+
+
+def demo(customers: int) -> None:
+    from local.emulators import EmulatorError, Emulators
+
+    emulators = Emulators()
+    try:
+        emulators.start()
+    except EmulatorError as exc:
+        sys.exit(f"xsell demo: {exc}")
+    os.environ.update(emulators.client_environment())
+
+    # Imported only now: boto3 clients must see the emulator endpoints.
+    from demo import seed
+    from local.system import LocalSystem
+
+    system = LocalSystem()
+    try:
+        started = time.monotonic()
+        system.start()
+        assert system.resources and system.cdn and system.gateway
+        seed.seed_config(system.site_urls, system.cdn.url)
+        refs = seed.seed_customers(system.resources.drop_bucket, customers)
+        statuses = seed.wait_for_jobs(refs)
+        print(f"\nxsell demo is up ({time.monotonic() - started:.1f}s); imports: {', '.join(statuses)}\n")
+        for brand, url in system.site_urls.items():
+            print(f"  brand site {brand:<5} {url}/?customer=C000001")
+        print(f"  admin page       {system.cdn.url}/admin/")
+        print(f"  tag              {system.cdn.url}/tag/tag.js")
+        print(f"  API              {system.gateway.url}/v1/decide")
+        print(f"  S3/SQS (moto)    {emulators.endpoints['s3']}")
+        print(f"  DynamoDB Local   {emulators.endpoints['dynamodb']}")
+        print("\nPress Ctrl-C to stop.", flush=True)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+    finally:
+        system.stop()
+        emulators.stop()
+        print("xsell demo stopped.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m local")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("demo", help="start the local system with the demo group")
+    run.add_argument("--customers", type=int, default=3000)
+    args = parser.parse_args()
+    if args.command == "demo":
+        demo(args.customers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""A local API Gateway: HTTP requests become REST API proxy events for the real handlers.
+
+Routes come from :data:`xsell.topology.API_ROUTES`, the list CDK builds the
+deployed API from. Routes that are behind Cognito in AWS answer 401 here until
+a local authorizer is configured for them.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from local import lambda_runtime
+from xsell.topology import API_ROUTES, Route
+
+log = logging.getLogger("xsell.local.gateway")
+Authorizer = Callable[[dict[str, str]], dict[str, str] | None]
+STAGE = "local"
+MAX_BODY = 1024 * 1024  # API Gateway's own limit is 10 MB; the public API needs far less
+
+
+def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route for ``method path`` and its path parameters, or None."""
+    for route in API_ROUTES:
+        if method != "OPTIONS" and route.method not in ("ANY", method):  # preflight goes to the handler
+            continue
+        if route.path.endswith("/{proxy+}"):
+            base = route.path[: -len("{proxy+}")]
+            if path.startswith(base) and len(path) > len(base):
+                return route, {"proxy": path[len(base):]}
+        elif path == route.path:
+            return route, {}
+    return None
+
+
+def proxy_event(
+    route: Route, params: dict[str, str], method: str, raw_path: str, headers: dict[str, str],
+    body: bytes, claims: dict[str, str] | None, source_ip: str,
+) -> dict[str, Any]:
+    """An API Gateway REST API (v1) proxy integration event."""
+    split = urlsplit(raw_path)
+    query = parse_qs(split.query, keep_blank_values=True)
+    try:
+        text, is_b64 = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, is_b64 = base64.b64encode(body).decode(), True
+    context: dict[str, Any] = {
+        "resourcePath": route.path,
+        "httpMethod": method,
+        "path": f"/{STAGE}{split.path}",
+        "stage": STAGE,
+        "requestId": str(uuid.uuid4()),
+        "requestTimeEpoch": int(time.time() * 1000),
+        "accountId": lambda_runtime.ACCOUNT,
+        "apiId": "local",
+        "protocol": "HTTP/1.1",
+        "identity": {"sourceIp": source_ip, "userAgent": headers.get("user-agent", "")},
+    }
+    if claims is not None:
+        context["authorizer"] = {"claims": claims}
+    return {
+        "resource": route.path,
+        "path": split.path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": params or None,
+        "stageVariables": None,
+        "requestContext": context,
+        "body": text if body else None,
+        "isBase64Encoded": is_b64,
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _GatewayServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
+        pass  # requests are logged by the handlers themselves
+
+    def _serve(self) -> None:
+        split = urlsplit(self.path)
+        found = match(self.command, split.path)
+        length = int(self.headers.get("content-length") or 0)
+        if length > MAX_BODY:
+            self._reply(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
+            return
+        body = self.rfile.read(length) if length else b""
+        if found is None:
+            self._reply(404, {"content-type": "application/json"}, b'{"message":"Missing Authentication Token"}')
+            return
+        route, params = found
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        claims = None
+        if route.authorized and self.command != "OPTIONS":
+            claims = self.server.authorizer(headers) if self.server.authorizer else None
+            if claims is None:
+                self._reply(401, {"content-type": "application/json"}, b'{"message":"Unauthorized"}')
+                return
+        event = proxy_event(route, params, self.command, self.path, headers, body, claims, self.client_address[0])
+        try:
+            result = lambda_runtime.invoke(route.function, event)
+        except Exception:  # a crashed handler is a 502 at API Gateway too
+            log.exception("handler %s crashed on %s %s", route.function, self.command, split.path)
+            self.server.errors += 1
+            self._reply(502, {"content-type": "application/json"}, b'{"message":"Internal server error"}')
+            return
+        out_headers = {k.lower(): str(v) for k, v in (result.get("headers") or {}).items()}
+        for k, values in (result.get("multiValueHeaders") or {}).items():
+            out_headers[k.lower()] = ", ".join(str(v) for v in values)
+        payload = result.get("body") or ""
+        data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode("utf-8")
+        self._reply(int(result.get("statusCode", 200)), out_headers, data)
+
+    def _reply(self, status: int, headers: dict[str, str], data: bytes) -> None:
+        self.send_response(status)
+        for k, v in headers.items():
+            if k not in ("content-length", "connection"):
+                self.send_header(k, v)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+
+class _GatewayServer(ThreadingHTTPServer):
+    daemon_threads = True
+    authorizer: Authorizer | None = None
+    errors = 0  # handler crashes seen (tests assert there were none)
+
+
+class LocalGateway:
+    """The gateway on a loopback port, served from a background thread."""
+
+    def __init__(self, port: int = 0, authorizer: Authorizer | None = None) -> None:
+        self._server = _GatewayServer(("127.0.0.1", port), _Handler)
+        self._server.authorizer = authorizer
+        self._thread = threading.Thread(target=self._server.serve_forever, name="xsell-gateway", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def errors(self) -> int:
+        return self._server.errors
+
+    def start(self) -> LocalGateway:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,53 @@
+"""Call the real Lambda handlers in-process, as the Lambda runtime would."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import uuid
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from xsell.topology import FUNCTIONS
+
+REGION = "ap-northeast-1"
+ACCOUNT = "000000000000"
+
+
+@dataclass
+class LocalContext:
+    """The attributes of the Lambda context object that handlers and Powertools read."""
+
+    function_name: str
+    memory_limit_in_mb: int = 256
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+_modules: dict[str, ModuleType] = {}
+_lock = threading.Lock()
+
+
+def handler_module(name: str) -> ModuleType:
+    """Import ``functions/<name>/handler.py`` once, as a cold start would."""
+    if name not in FUNCTIONS:
+        raise KeyError(f"no function named {name!r}")
+    with _lock:
+        if name not in _modules:
+            _modules[name] = importlib.import_module(f"functions.{name}.handler")
+        return _modules[name]
+
+
+def invoke(name: str, event: dict[str, Any]) -> Any:
+    context = LocalContext(function_name=f"xsell-{name}")
+    return handler_module(name).lambda_handler(event, context)

@@ -1,0 +1,37 @@
+from pynamodb.attributes import TTLAttribute
+
+from xsell import env
+from xsell.models import TABLE_ENV, TABLES, ConfigItem, Counter, ImportJob, Profile
+from xsell.models.schema import Key, all_table_schemas, table_schema
+
+
+def test_every_table_has_an_environment_variable():
+    assert set(TABLES) == set(TABLE_ENV)
+    assert {s.env_var for s in all_table_schemas()} == {
+        env.PROFILES_TABLE, env.CONFIG_TABLE, env.COUNTERS_TABLE, env.JOBS_TABLE,
+    }
+
+
+def test_profiles_key_is_the_group_customer_id():
+    schema = table_schema("profiles", Profile)
+    assert schema.partition_key == Key("customer_id", "S")
+    assert schema.sort_key is None
+    assert schema.global_indexes == ()
+
+
+def test_config_lists_by_kind_through_an_index():
+    schema = table_schema("config", ConfigItem)
+    assert (schema.partition_key, schema.sort_key) == (Key("pk", "S"), Key("sk", "S"))
+    [index] = schema.global_indexes
+    assert (index.name, index.partition_key, index.sort_key) == ("by_kind", Key("kind", "S"), Key("pk", "S"))
+
+
+def test_counters_expire_through_ttl():
+    assert table_schema("counters", Counter).ttl_attribute == "expires_at"
+    assert isinstance(Counter.get_attributes()["expires_at"], TTLAttribute)
+
+
+def test_jobs_are_listed_per_partner_newest_last():
+    [index] = table_schema("jobs", ImportJob).global_indexes
+    assert index.partition_key == Key("partner", "S")
+    assert index.sort_key == Key("started_at", "S")

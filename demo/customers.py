@@ -34,11 +34,16 @@ def profiles_csv(count: int) -> str:
     writer.writerow(["顧客ID", "グループランク", "性別", "生年", "都道府県", "入会日"])
     for n in range(1, count + 1):
         rng = random.Random(n * 7919)
-        writer.writerow([
-            customer_id(n), rng.choice(RANKS), rng.choice(("female", "male", "other")),
-            rng.randint(1950, 2005), rng.choice(PREFECTURES),
-            f"20{rng.randint(15, 25):02d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-        ])
+        writer.writerow(
+            [
+                customer_id(n),
+                rng.choice(RANKS),
+                rng.choice(("female", "male", "other")),
+                rng.randint(1950, 2005),
+                rng.choice(PREFECTURES),
+                f"20{rng.randint(15, 25):02d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            ]
+        )
     return out.getvalue()
 
 
@@ -49,8 +54,14 @@ def brand_usage_csv(count: int) -> str:
     for n in range(1, count + 1):
         rng = random.Random(n * 104729)
         for brand in brands_used(n):
-            writer.writerow([
-                customer_id(n), brand, "2023-04-01", f"2026-{rng.randint(1, 10):02d}-15",
-                rng.randint(1000, 300000), rng.choice(("A", "B", "C")),
-            ])
+            writer.writerow(
+                [
+                    customer_id(n),
+                    brand,
+                    "2023-04-01",
+                    f"2026-{rng.randint(1, 10):02d}-15",
+                    rng.randint(1000, 300000),
+                    rng.choice(("A", "B", "C")),
+                ]
+            )
     return out.getvalue()

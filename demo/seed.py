@@ -26,8 +26,10 @@ def seed_config(site_urls: dict[str, str], asset_base: str) -> None:
 def upload(bucket: str, dataset: str, text: str, name: str) -> ObjectRef:
     """Put one CSV into the drop bucket, as a partner would."""
     key = f"{topology.DROP_PREFIX}{PARTNER}/{dataset}/{name}"
-    put = boto3.session.Session().client("s3").put_object(
-        Bucket=bucket, Key=key, Body=text.encode("utf-8"), ContentType="text/csv"
+    put = (
+        boto3.session.Session()
+        .client("s3")
+        .put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"), ContentType="text/csv")
     )
     return ObjectRef(bucket, key, put["ETag"], put.get("VersionId"))
 

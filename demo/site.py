@@ -9,14 +9,14 @@ from demo.brands import SLOT, Brand
 from demo.customers import brands_used, customer_id
 
 # A few customers to log in as, chosen so each home brand is represented.
-SAMPLE_CUSTOMERS = tuple(customer_id(n) for n in range(1, 7))
+SAMPLE_CUSTOMERS = tuple((n, customer_id(n)) for n in range(1, 7))
 
 
 def render(brand: Brand, snippet: str, api_url: str) -> bytes:
     """The brand's home page. The logged-in customer comes from ?customer=<id>."""
     logins = "".join(
-        f'<li><a href="?customer={cid}">{cid}</a> <small>({", ".join(brands_used(int(cid[1:])))})</small></li>'
-        for cid in SAMPLE_CUSTOMERS
+        f'<li><a href="?customer={cid}">{cid}</a> <small>({", ".join(brands_used(n))})</small></li>'
+        for n, cid in SAMPLE_CUSTOMERS
     )
     init = json.dumps({"site": brand.site_id, "api": api_url})
     return f"""<!doctype html>
@@ -24,6 +24,7 @@ def render(brand: Brand, snippet: str, api_url: str) -> bytes:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>{escape(brand.name)}</title>
 <style>
   body {{ font-family: system-ui, sans-serif; margin: 0; color: #222; }}
@@ -33,7 +34,8 @@ def render(brand: Brand, snippet: str, api_url: str) -> bytes:
   .xsell-creative {{ display: flex; gap: 16px; align-items: center; padding: 15px; height: 90px;
     color: inherit; text-decoration: none; border: 1px solid #ddd; border-radius: 8px; background: #fff; }}
   .xsell-creative img {{ width: 120px; height: 90px; }}
-  .xsell-title {{ display: block; font-size: 1.1em; }}
+  .xsell-title {{ display: block; font-size: 1.1em; margin-bottom: 4px; }}
+  .xsell-body {{ display: block; color: #555; }}
   .xsell-cta {{ margin-left: auto; white-space: nowrap; color: {brand.color}; }}
 </style>
 <script>

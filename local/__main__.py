@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -10,7 +11,12 @@ import threading
 import time
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the demo as cleanly as Ctrl-C
+
+
 def demo(customers: int) -> None:
+    signal.signal(signal.SIGTERM, _interrupt)
     from local.emulators import EmulatorError, Emulators
 
     emulators = Emulators()
@@ -41,12 +47,10 @@ def demo(customers: int) -> None:
         print(f"  S3/SQS (moto)    {emulators.endpoints['s3']}")
         print(f"  DynamoDB Local   {emulators.endpoints['dynamodb']}")
         print("\nPress Ctrl-C to stop.", flush=True)
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
-            stop.wait()
-        except KeyboardInterrupt:
-            pass
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    except KeyboardInterrupt:
+        print("interrupted while starting", file=sys.stderr)
     finally:
         system.stop()
         emulators.stop()

@@ -7,6 +7,7 @@ from :mod:`xsell.topology`. Idempotent: running it twice changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 
@@ -33,16 +34,16 @@ def create_tables() -> None:
 
 
 def _create_bucket(s3, name: str, region: str) -> None:  # type: ignore[no-untyped-def]
-    try:
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
-    except s3.exceptions.BucketAlreadyOwnedByYou:
-        pass
     s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
 
 
 def _create_import_queues(sqs) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
     dlq_url = sqs.create_queue(QueueName=topology.IMPORT_DLQ)["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(topology.IMPORT_MAX_RECEIVES)}
     url = sqs.create_queue(
         QueueName=topology.IMPORT_QUEUE,

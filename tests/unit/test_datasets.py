@@ -28,7 +28,9 @@ def test_missing_required_column_names_it():
 )
 def test_bad_values_are_reported_with_column_and_reason(row, column, reason):
     spec = DATASETS["brand_usage"]
-    positions = spec.resolve_header(["customer_id", "brand", "first_used", "last_purchase", "ltv", "brand_rank"])
+    positions = spec.resolve_header(
+        ["customer_id", "brand", "first_used", "last_purchase", "ltv", "brand_rank"]
+    )
     record, errors = spec.parse_row(row, positions)
     assert [(e.column, reason in e.reason) for e in errors] == [(column, True)]
 

@@ -3,7 +3,9 @@ from collections import Counter as Tally
 from xsell.decisioning import engine
 
 
-def campaign(cid, dest, *, sites=("hana-web",), slots=("top",), priority=0, weight=1, creatives=None, **extra):
+def campaign(
+    cid, dest, *, sites=("hana-web",), slots=("top",), priority=0, weight=1, creatives=None, **extra
+):
     return {
         "campaign_id": cid,
         "status": extra.pop("status", "active"),
@@ -14,7 +16,13 @@ def campaign(cid, dest, *, sites=("hana-web",), slots=("top",), priority=0, weig
         "weight": weight,
         "creatives": creatives
         if creatives is not None
-        else [{"creative_id": f"{cid}-a", "template": "text_card", "fields": {"title": cid, "link_url": "https://x"}}],
+        else [
+            {
+                "creative_id": f"{cid}-a",
+                "template": "text_card",
+                "fields": {"title": cid, "link_url": "https://x"},
+            }
+        ],
         **extra,
     }
 
@@ -27,7 +35,9 @@ def snapshot(*campaigns):
 
 
 def pick(snap, customer, slots=("top",)):
-    return [(c.slot, c.campaign.campaign_id) for c in engine.choose(snap, snap.sites["hana-web"], slots, customer)]
+    return [
+        (c.slot, c.campaign.campaign_id) for c in engine.choose(snap, snap.sites["hana-web"], slots, customer)
+    ]
 
 
 def test_higher_priority_wins():
@@ -61,12 +71,16 @@ def test_paused_and_empty_campaigns_are_not_compiled():
 
 
 def test_wrong_site_or_slot_is_not_eligible():
-    snap = snapshot(campaign("other-site", "tabi", sites=("umi-web",)), campaign("other-slot", "umi", slots=("side",)))
+    snap = snapshot(
+        campaign("other-site", "tabi", sites=("umi-web",)), campaign("other-slot", "umi", slots=("side",))
+    )
     assert pick(snap, engine.Customer("C1")) == []
 
 
 def test_one_campaign_fills_at_most_one_slot():
-    snap = snapshot(campaign("a", "tabi", slots=("top", "side"), priority=2), campaign("b", "umi", slots=("top", "side")))
+    snap = snapshot(
+        campaign("a", "tabi", slots=("top", "side"), priority=2), campaign("b", "umi", slots=("top", "side"))
+    )
     assert pick(snap, engine.Customer("C1"), ("top", "side")) == [("top", "a"), ("side", "b")]
 
 
@@ -85,5 +99,8 @@ def test_variant_weights_split_customers():
     ]
     snap = snapshot(campaign("ab", "tabi", creatives=creatives))
     site = snap.sites["hana-web"]
-    tally = Tally(engine.choose(snap, site, ["top"], engine.Customer(f"C{n}"))[0].creative.creative_id for n in range(2000))
+    tally = Tally(
+        engine.choose(snap, site, ["top"], engine.Customer(f"C{n}"))[0].creative.creative_id
+        for n in range(2000)
+    )
     assert 0.45 < tally["A"] / 2000 < 0.55

@@ -12,7 +12,9 @@ def test_routes_match_exact_and_greedy_paths():
 
 def test_proxy_event_has_the_rest_api_shape():
     route, params = match("POST", "/v1/decide")
-    event = proxy_event(route, params, "POST", "/v1/decide?a=1&a=2", {"origin": "https://x"}, b'{"k":1}', None, "127.0.0.1")
+    event = proxy_event(
+        route, params, "POST", "/v1/decide?a=1&a=2", {"origin": "https://x"}, b'{"k":1}', None, "127.0.0.1"
+    )
     assert event["resource"] == "/v1/decide"
     assert event["httpMethod"] == "POST"
     assert event["queryStringParameters"] == {"a": "2"}

@@ -8,7 +8,10 @@ from xsell.models.schema import Key, all_table_schemas, table_schema
 def test_every_table_has_an_environment_variable():
     assert set(TABLES) == set(TABLE_ENV)
     assert {s.env_var for s in all_table_schemas()} == {
-        env.PROFILES_TABLE, env.CONFIG_TABLE, env.COUNTERS_TABLE, env.JOBS_TABLE,
+        env.PROFILES_TABLE,
+        env.CONFIG_TABLE,
+        env.COUNTERS_TABLE,
+        env.JOBS_TABLE,
     }
 
 

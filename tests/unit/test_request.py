@@ -3,12 +3,22 @@ import pytest
 from xsell.decisioning.request import parse
 from xsell.errors import InvalidRequest
 
-GOOD = {"site": "hana-web", "customer": {"id": "C000001"}, "slots": ["top-banner", "top-banner"], "page": {"url": "https://a"}}
+GOOD = {
+    "site": "hana-web",
+    "customer": {"id": "C000001"},
+    "slots": ["top-banner", "top-banner"],
+    "page": {"url": "https://a"},
+}
 
 
 def test_good_request_dedupes_slots():
     req = parse(GOOD)
-    assert (req.site, req.customer_id, req.slots, req.page_url) == ("hana-web", "C000001", ("top-banner",), "https://a")
+    assert (req.site, req.customer_id, req.slots, req.page_url) == (
+        "hana-web",
+        "C000001",
+        ("top-banner",),
+        "https://a",
+    )
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,12 @@ from xsell.dal import aws
 from xsell.models import Profile
 
 _ATTRIBUTE_FIELDS = ("gender", "birth_year", "prefecture", "member_since")
-_USAGE_FIELDS = {"first_used": "first_used", "last_purchase": "last_purchase", "ltv": "ltv", "brand_rank": "rank"}
+_USAGE_FIELDS = {
+    "first_used": "first_used",
+    "last_purchase": "last_purchase",
+    "ltv": "ltv",
+    "brand_rank": "rank",
+}
 
 
 def get(customer_id: str) -> Profile | None:

@@ -62,7 +62,9 @@ class Choice:
     creative: Creative
 
 
-def compile_snapshot(version: int, sites: Iterable[Mapping[str, Any]], campaigns: Iterable[Mapping[str, Any]]) -> Snapshot:
+def compile_snapshot(
+    version: int, sites: Iterable[Mapping[str, Any]], campaigns: Iterable[Mapping[str, Any]]
+) -> Snapshot:
     """Turn stored config dictionaries into the immutable snapshot the engine reads."""
     compiled_sites = {
         s["site_id"]: Site(s["site_id"], s["brand"], bool(s.get("allow_raw_id")), tuple(s.get("origins", ())))
@@ -131,7 +133,9 @@ def choose(snapshot: Snapshot, site: Site, slots: Sequence[str], customer: Custo
             continue
         top = candidates[0].priority
         tier = [c for c in candidates if c.priority == top]
-        campaign = _weighted(tier, [c.weight for c in tier], _stable_fraction(customer.customer_id, slot, "campaign"))
+        campaign = _weighted(
+            tier, [c.weight for c in tier], _stable_fraction(customer.customer_id, slot, "campaign")
+        )
         creative = _weighted(
             campaign.creatives,
             [cr.weight for cr in campaign.creatives],

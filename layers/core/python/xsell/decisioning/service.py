@@ -22,7 +22,9 @@ class SnapshotCache:
     """The compiled config, refreshed when its version stamp moves (checked every ``ttl`` s)."""
 
     def __init__(self, ttl: float | None = None) -> None:
-        self.ttl = ttl if ttl is not None else float(os.environ.get(env.CONFIG_TTL_SECONDS, DEFAULT_TTL_SECONDS))
+        self.ttl = (
+            ttl if ttl is not None else float(os.environ.get(env.CONFIG_TTL_SECONDS, DEFAULT_TTL_SECONDS))
+        )
         self._snapshot: engine.Snapshot | None = None
         self._checked = 0.0
         self._lock = threading.Lock()

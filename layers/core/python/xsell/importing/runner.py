@@ -44,10 +44,13 @@ class RejectedFile(ValueError):
 def parse_key(key: str) -> tuple[str, str]:
     """``incoming/<partner>/<dataset>/<file>.csv`` -> (partner, dataset)."""
     parts = key.split("/")
-    if len(parts) != 4 or f"{parts[0]}/" != topology.DROP_PREFIX or not parts[3].endswith(topology.DROP_SUFFIX):
-        raise RejectedFile(
-            f"object key {key!r} is not {topology.DROP_PREFIX}<partner>/<dataset>/<file>{topology.DROP_SUFFIX}"
-        )
+    if (
+        len(parts) != 4
+        or f"{parts[0]}/" != topology.DROP_PREFIX
+        or not parts[3].endswith(topology.DROP_SUFFIX)
+    ):
+        expected = f"{topology.DROP_PREFIX}<partner>/<dataset>/<file>{topology.DROP_SUFFIX}"
+        raise RejectedFile(f"object key {key!r} is not {expected}")
     partner, dataset = parts[1], parts[2]
     if dataset not in DATASETS:
         raise RejectedFile(f"unknown dataset {dataset!r}: expected one of {', '.join(sorted(DATASETS))}")
@@ -93,8 +96,14 @@ def import_object(ref: ObjectRef) -> str | None:
                 continue
             key = _row_key(record, dataset)
             if key in latest:
-                errors.append((latest[key][0], spec.key_field, str(record[spec.key_field]),
-                               f"duplicate of row {line} in this file; the later row was kept"))
+                errors.append(
+                    (
+                        latest[key][0],
+                        spec.key_field,
+                        str(record[spec.key_field]),
+                        f"duplicate of row {line} in this file; the later row was kept",
+                    )
+                )
             latest[key] = (line, record)
     except (RejectedFile, UnicodeDecodeError, csv.Error) as exc:
         job.status, job.reason = "rejected", _reason(exc)

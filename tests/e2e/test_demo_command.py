@@ -1,0 +1,55 @@
+"""`python -m local demo` (what `make demo` runs) starts everything, prints the URLs, stops cleanly."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from local.emulators import free_port
+from tests.conftest import ROOT
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_demo_prints_urls_serves_the_sites_and_stops_everything():
+    ports = {"XSELL_LOCAL_DYNAMODB_PORT": free_port(), "XSELL_LOCAL_MOTO_PORT": free_port()}
+    env = {**os.environ, **{k: str(v) for k, v in ports.items()}, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "local", "demo", "--customers", "200"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "Press Ctrl-C to stop." in line:
+                break
+        output = "".join(lines)
+        assert "imports: succeeded, succeeded" in output, output
+        sites = dict(re.findall(r"brand site (\w+)\s+(http://\S+)", output))
+        assert set(sites) == {"hana", "tabi", "umi"}
+        assert re.search(r"admin page\s+http://127\.0\.0\.1:\d+/admin/", output)
+        assert re.search(r"API\s+http://127\.0\.0\.1:\d+/v1/decide", output)
+        with urllib.request.urlopen(sites["hana"], timeout=10) as response:
+            assert "xsell" in response.read().decode()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert "xsell demo stopped." in rest
+    assert not any(_listening(p) for p in ports.values())

@@ -1,0 +1,89 @@
+"""POST /v1/decide through the local API gateway, over real HTTP."""
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from demo.customers import brands_used, customer_id
+
+
+def post(url: str, body: bytes, headers: dict | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def decide(system, body) -> tuple[int, dict]:
+    return post(f"{system.gateway.url}/v1/decide", json.dumps(body).encode())
+
+
+def test_customer_new_to_travel_gets_the_travel_banner_on_the_cosmetics_site(local_system):
+    status, answer = decide(
+        local_system, {"site": "hana-web", "customer": {"id": "new-customer"}, "slots": ["top-banner"]}
+    )
+    assert status == 200
+    slot = answer["slots"]["top-banner"]
+    assert (slot["campaign_id"], slot["destination_brand"], slot["template"]) == (
+        "hana-to-tabi",
+        "tabi",
+        "image_text",
+    )
+    assert slot["fields"]["link_url"].startswith(local_system.site_urls["tabi"])
+    assert len(answer["decision_id"]) == 32
+
+
+def test_unknown_slot_gets_nothing(local_system):
+    status, answer = decide(local_system, {"site": "hana-web", "customer": {"id": "x"}, "slots": ["footer"]})
+    assert (status, answer["slots"]) == (200, {})
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "error"),
+    [
+        (b"{not json", 400, "invalid_request"),
+        (b"[]", 400, "invalid_request"),
+        (json.dumps({"site": "hana-web", "slots": ["top-banner"]}).encode(), 400, "invalid_request"),
+        (
+            json.dumps({"site": "nowhere", "customer": {"id": "x"}, "slots": ["a"]}).encode(),
+            404,
+            "unknown_site",
+        ),
+    ],
+)
+def test_bad_requests_get_a_clear_4xx(local_system, body, status, error):
+    got, answer = post(f"{local_system.gateway.url}/v1/decide", body)
+    assert (got, answer["error"]) == (status, error)
+    assert answer["message"]
+
+
+def test_cors_lets_sites_call_from_their_own_origin(local_system):
+    request = urllib.request.Request(
+        f"{local_system.gateway.url}/v1/decide",
+        method="OPTIONS",
+        headers={"Origin": local_system.site_urls["hana"], "Access-Control-Request-Method": "POST"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status in (200, 204)
+        assert response.headers["access-control-allow-origin"] in ("*", local_system.site_urls["hana"])
+
+
+def test_admin_routes_are_closed_without_a_login(local_system):
+    status, answer = post(f"{local_system.gateway.url}/admin/v1/health", b"", {})
+    assert (status, answer["message"]) == (401, "Unauthorized")
+
+
+def test_unknown_paths_are_404(local_system):
+    status, _ = post(f"{local_system.gateway.url}/v2/anything", b"{}")
+    assert status == 404
+
+
+def test_handlers_never_crashed(local_system):
+    # every test above hit the gateway; none of them may have produced a 5xx
+    decide(local_system, {"site": "umi-web", "customer": {"id": customer_id(1)}, "slots": ["top-banner"]})
+    assert local_system.gateway.errors == 0
+    assert brands_used(1)  # the demo customer exists in the generator

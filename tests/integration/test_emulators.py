@@ -1,0 +1,31 @@
+"""The emulator launcher explains what is wrong instead of hanging or leaking processes."""
+
+import socket
+
+import pytest
+
+from local.emulators import EmulatorError, Emulators, free_port
+
+
+def test_a_taken_port_is_named_with_the_variable_to_change(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        emu = Emulators(dynamodb_port=port, moto_port=free_port(), log_dir=tmp_path)
+        with pytest.raises(
+            EmulatorError, match=f"port {port} for DynamoDB Local is already taken.*XSELL_LOCAL_DYNAMODB_PORT"
+        ):
+            emu.start()
+
+
+def test_missing_java_says_how_to_get_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no java on PATH
+    with pytest.raises(EmulatorError, match="Java is missing.*Java 17"):
+        Emulators(dynamodb_port=free_port(), moto_port=free_port(), log_dir=tmp_path).start()
+
+
+def test_bad_port_variable_is_reported(monkeypatch):
+    monkeypatch.setenv("XSELL_LOCAL_MOTO_PORT", "fifty")
+    with pytest.raises(EmulatorError, match="XSELL_LOCAL_MOTO_PORT='fifty' is not a port number"):
+        Emulators()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets as secrets_module
 from dataclasses import dataclass
 
 import boto3
@@ -53,6 +54,14 @@ def _create_import_queues(sqs) -> tuple[str, str, str]:  # type: ignore[no-untyp
     return url, arn, dlq_url
 
 
+def _create_secret(secrets) -> None:  # type: ignore[no-untyped-def]
+    """The deployment secret, with a fresh random signing key, unless it exists already."""
+    name = env.get(env.SECRET)
+    with contextlib.suppress(secrets.exceptions.ResourceExistsException):
+        document = {"signing_key": secrets_module.token_urlsafe(32), "sites": {}}
+        secrets.create_secret(Name=name, SecretString=json.dumps(document))
+
+
 def bootstrap() -> LocalResources:
     """Create every local table, bucket and queue, and wire the drop notification."""
     session = boto3.session.Session()
@@ -61,6 +70,7 @@ def bootstrap() -> LocalResources:
     sqs = session.client("sqs", region_name=region)
 
     create_tables()
+    _create_secret(session.client("secretsmanager", region_name=region))
     drop, events = env.get(env.DROP_BUCKET), env.get(env.EVENTS_BUCKET)
     for bucket in (drop, events):
         _create_bucket(s3, bucket, region)

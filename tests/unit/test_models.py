@@ -30,7 +30,9 @@ def test_config_lists_by_kind_through_an_index():
 
 
 def test_counters_expire_through_ttl():
-    assert table_schema("counters", Counter).ttl_attribute == "expires_at"
+    schema = table_schema("counters", Counter)
+    assert (schema.partition_key, schema.sort_key) == (Key("pk", "S"), Key("sk", "S"))
+    assert schema.ttl_attribute == "expires_at"
     assert isinstance(Counter.get_attributes()["expires_at"], TTLAttribute)
 
 

@@ -18,6 +18,10 @@ JOBS_TABLE = "XSELL_JOBS_TABLE"
 DROP_BUCKET = "XSELL_DROP_BUCKET"
 EVENTS_BUCKET = "XSELL_EVENTS_BUCKET"
 CONFIG_TTL_SECONDS = "XSELL_CONFIG_TTL_SECONDS"
+# Secrets Manager secret (name or ARN) holding JSON {"signing_key": "...", "sites": {site_id: secret}}:
+# the key that signs decision, slot and referral tokens, and each site's identity-token secret.
+SECRET = "XSELL_SECRET"
+EVENTS_STREAM = "XSELL_EVENTS_STREAM"  # Firehose delivery stream for measured events
 ALLOWED_ORIGINS = "XSELL_ALLOWED_ORIGINS"
 
 # Default physical names, used by the local runtime and tests. In AWS, CDK
@@ -30,6 +34,8 @@ LOCAL_DEFAULTS: Mapping[str, str] = {
     JOBS_TABLE: "xsell-jobs",
     DROP_BUCKET: "xsell-drop",
     EVENTS_BUCKET: "xsell-events",
+    SECRET: "xsell/local",
+    EVENTS_STREAM: "xsell-events",
 }
 
 

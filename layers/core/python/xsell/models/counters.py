@@ -1,8 +1,14 @@
-"""Quota and frequency counters per period, and the brand-to-brand ledger.
+"""Quota and frequency counters per period, the brand-to-brand ledger, event de-duplication.
 
-A counter's ``pk`` names what it counts and the period, e.g.
-``cap#<campaign>#day#2026-11-23``. Expired periods disappear through the
-``expires_at`` TTL attribute.
+Key scheme (``pk`` / ``sk``):
+
+- ``quota#<scope>#<period>`` / ``<shard>`` — delivery caps per campaign or destination;
+- ``freq#<customer id>`` / ``<campaign>#<period>`` — frequency caps per customer: all of one
+  customer's counters share a partition, so erasure is one query and a batch delete;
+- ``ledger#<from brand>#<to brand>`` / ``<period>`` — referrals sent between two brands;
+- ``seen#<decision id>`` / ``<slot>#<event type>`` — events already accepted (replay guard).
+
+Expired periods disappear through the ``expires_at`` TTL attribute.
 """
 
 from __future__ import annotations
@@ -21,5 +27,6 @@ class Counter(Model):
         billing_mode = "PAY_PER_REQUEST"
 
     pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
     count = NumberAttribute(default=0)
     expires_at = TTLAttribute(null=True)

@@ -1,7 +1,8 @@
-"""Importer: SQS messages carrying S3 notifications -> partner files imported.
+"""Importer: SQS messages (S3 notifications, or continuations of long files) -> files imported.
 
 Each message is one batch item; a failing file fails only its own message
-(partial batch response), which SQS retries and finally moves to the DLQ.
+(partial batch response), which SQS retries and finally moves to the DLQ. Each
+invocation imports at most one chunk per file, sized to the time Lambda has left.
 """
 
 from __future__ import annotations
@@ -14,18 +15,26 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from xsell import env, topology
-from xsell.importing.notifications import object_refs
-from xsell.importing.runner import import_object
+from xsell.importing.checkpoints import Budget
+from xsell.importing.runner import handle_message
 
 env.require(topology.FUNCTIONS["importer"].env)
 logger = Logger(service="xsell-importer")
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def record_handler(record: SQSRecord) -> None:
-    for ref in object_refs(record.body):
-        job_id = import_object(ref)
-        logger.info("imported" if job_id else "already imported", extra={"key": ref.key, "job_id": job_id})
+def _receive_count(record: SQSRecord) -> int:
+    try:
+        return int(record.attributes.approximate_receive_count)
+    except (TypeError, ValueError):
+        return 1
+
+
+def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
+    budget = Budget.for_invocation(lambda_context.get_remaining_time_in_millis())
+    final = _receive_count(record) >= topology.IMPORT_MAX_RECEIVES
+    for step in handle_message(record.body, budget, final_attempt=final):
+        logger.info("import step", extra={"job_id": step.job_id, "state": step.state})
 
 
 @logger.inject_lambda_context

@@ -1,51 +1,50 @@
-"""A partner CSV travels drop bucket -> notification -> dispatcher -> importer -> tables."""
+"""A partner CSV travels drop bucket -> notification -> dispatcher -> importer -> tables + errors.csv."""
 
-import csv
-import io
+import time
 import uuid
 
-import boto3
+from tests.fixtures.csv import error_lines, redeliver, upload
+from xsell.dal import jobs, partners
+from xsell.importing.runner import Importer
+from xsell.models import Counter, Profile
 
-from xsell.dal import jobs
-from xsell.importing.runner import ObjectRef
-from xsell.models import Profile
 
-
-def upload(system, dataset: str, text: str, encoding: str = "utf-8", key: str | None = None) -> ObjectRef:
-    key = key or f"incoming/test-{uuid.uuid4().hex[:8]}/{dataset}/file.csv"
-    put = boto3.client("s3").put_object(
-        Bucket=system.resources.drop_bucket, Key=key, Body=text.encode(encoding)
-    )
-    return ObjectRef(system.resources.drop_bucket, key, put["ETag"], put.get("VersionId"))
+def _id() -> str:
+    return uuid.uuid4().hex[:8]
 
 
 def test_good_rows_are_imported_and_bad_rows_reported(local_system):
-    prefix = uuid.uuid4().hex[:6]
+    p = _id()
     text = (
-        "\ufeff顧客ID,グループランク,生年,都道府県\r\n"
-        f"{prefix}-1,gold,1980,東京都\r\n"
-        f"{prefix}-2,silver,nineteen,大阪府\r\n"
-        f'{prefix}-3,bronze,1990,"京都\r\n府"\r\n'
-        "=cmd|' /C calc'!A0,gold,1970,北海道\r\n"
+        "\ufeff顧客ID,グループランク,生年,都道府県,メモ\r\n"
+        f"{p}-1,gold,1980,東京都,x\r\n"
+        f"{p}-2,silver,nineteen,大阪府,y\r\n"
+        f'{p}-3,bronze,１９９０,京都,"複数\r\n行のメモ"\r\n'
+        "=cmd|' /C calc'!A0,gold,1970,北海道,z\r\n"
     )
     ref = upload(local_system, "profiles", text)
     local_system.dispatcher.drain()
 
     job = jobs.find(ref.job_id)
-    assert job is not None
     assert (job.status, job.rows_read, job.rows_imported, job.rows_rejected) == ("succeeded", 4, 2, 2)
-    assert Profile.get(f"{prefix}-1").group_rank == "gold"
-    assert Profile.get(f"{prefix}-3").attributes.as_dict()["prefecture"] == "京都\r\n府"
-
-    report = boto3.client("s3").get_object(Bucket=ref.bucket, Key=job.errors_key)["Body"].read().decode()
-    rows = list(csv.reader(io.StringIO(report)))
-    assert rows[0] == ["row", "column", "value", "reason"]
-    assert rows[1] == ["3", "birth_year", "nineteen", "not a whole number"]
-    assert rows[2][1] == "customer_id" and rows[2][2].startswith("'=cmd")
+    assert (job.encoding, job.offset, job.object_size, job.chunks) == (
+        "utf-8",
+        len(text.encode()),
+        len(text.encode()),
+        1,
+    )
+    assert job.as_of.endswith("Z") and job.rows_per_second > 0 and job.finished_at is not None
+    assert Profile.get(f"{p}-1").group_rank == "gold"
+    # Full-width digits are read as numbers; 京都 is the prefecture 京都府.
+    assert Profile.get(f"{p}-3").attributes.as_dict() == {"birth_year": 1990, "prefecture": "京都府"}
+    assert error_lines(job) == [
+        ["3", "生年", "nineteen", "not a whole number"],
+        ["6", "顧客ID", "'=cmd|' /C calc'!A0", "customer id must be 1-128 letters, digits or _.:@-"],
+    ]
 
 
 def test_brand_usage_merges_without_erasing_other_brands(local_system):
-    cid = f"m-{uuid.uuid4().hex[:8]}"
+    cid = f"m-{_id()}"
     upload(local_system, "profiles", f"customer_id,group_rank\n{cid},gold\n")
     upload(local_system, "brand_usage", f"customer_id,brand,ltv\n{cid},hana,1000\n")
     upload(local_system, "brand_usage", f"customer_id,brand,ltv\n{cid},tabi,2000\n")
@@ -59,47 +58,142 @@ def test_brand_usage_merges_without_erasing_other_brands(local_system):
     assert {b: (u["used"], u["ltv"]) for b, u in brands.items()} == {"hana": (1, 1000), "tabi": (1, 2000)}
 
 
+def test_profiles_rows_merge_attribute_by_attribute(local_system):
+    cid = f"a-{_id()}"
+    upload(local_system, "profiles", f"customer_id,group_rank,gender,prefecture\n{cid},gold,女性,13\n")
+    local_system.dispatcher.drain()
+    # A blank cell clears that value; a column the file does not have leaves it alone.
+    upload(local_system, "profiles", f"customer_id,gender,birth_year\n{cid},,1985\n")
+    local_system.dispatcher.drain()
+    profile = Profile.get(cid)
+    assert profile.group_rank == "gold"
+    assert profile.attributes.as_dict() == {"prefecture": "東京都", "birth_year": 1985}
+
+
 def test_missing_required_column_rejects_the_whole_file(local_system):
     ref = upload(local_system, "profiles", "name,rank\nTaro,gold\n")
     local_system.dispatcher.drain()
     job = jobs.find(ref.job_id)
-    assert (job.status, job.rows_imported) == ("rejected", 0)
+    assert (job.status, job.rows_imported, job.reason_code) == ("rejected", 0, "missing_columns")
     assert job.reason == "missing required column(s): customer_id"
 
 
-def test_cp932_file_is_rejected_with_a_clear_reason_until_encodings_are_configurable(local_system):
-    ref = upload(local_system, "profiles", "顧客ID\nC1\n", encoding="cp932")
+def test_shift_jis_file_is_detected_and_imported(local_system):
+    p = _id()
+    text = f"顧客ID,グループランク,都道府県\r\n{p}-1,ゴールド,大阪府\r\n{p}-2,髙橋①,沖縄\r\n"
+    ref = upload(local_system, "profiles", text.encode("cp932"))
     local_system.dispatcher.drain()
     job = jobs.find(ref.job_id)
-    assert job.status == "rejected" and "not UTF-8" in job.reason
+    assert (job.status, job.encoding, job.rows_imported) == ("succeeded", "cp932", 2)
+    assert Profile.get(f"{p}-2").group_rank == "髙橋①"  # CP932-only characters
+    assert Profile.get(f"{p}-2").attributes.as_dict() == {"prefecture": "沖縄県"}
 
 
-def test_empty_file_and_unknown_dataset_are_rejected(local_system):
-    empty = upload(local_system, "profiles", "")
-    unknown = upload(local_system, "orders", "customer_id\nC1\n")
+def test_partner_settings_map_headers_pin_the_encoding_and_keep_unknown_columns(local_system):
+    partner, p = f"acme-{_id()}", _id()
+    partners.put(
+        partner,
+        {
+            "encoding": "shift_jis",
+            "datasets": {
+                "profiles": {
+                    "columns": {"会員番号": "customer_id", "備考": None},
+                    "keep_unknown_columns": True,
+                },
+                "brand_usage": {"columns": {"会員番号": "customer_id", "店舗": "brand"}},
+            },
+            "brands": ["hana"],
+            "brand_aliases": {"花コスメ": "hana"},
+        },
+    )
+    # ASCII-only so far: without the setting, this would be read as UTF-8 (the same bytes).
+    profiles = f"会員番号,会員種別,備考\r\n{p}-1,プレミアム,内部メモ\r\n".encode("cp932")
+    usage = f"会員番号,店舗,LTV\r\n{p}-1,花コスメ,500\r\n{p}-1,tabi,700\r\n".encode("cp932")
+    profile_ref = upload(local_system, "profiles", profiles, partner=partner)
+    usage_ref = upload(local_system, "brand_usage", usage, partner=partner)
     local_system.dispatcher.drain()
-    assert jobs.find(empty.job_id).reason == "the file is empty: expected a header row"
-    assert "unknown dataset 'orders'" in jobs.find(unknown.job_id).reason
+
+    assert Profile.get(f"{p}-1").attributes.as_dict() == {"会員種別": "プレミアム"}
+    assert Profile.get(f"{p}-1").brands.as_dict()["hana"]["ltv"] == 500
+    usage_job = jobs.find(usage_ref.job_id)
+    assert (usage_job.rows_imported, usage_job.rows_rejected) == (1, 1)
+    assert error_lines(usage_job) == [["3", "店舗", "tabi", "unknown brand (expected one of: hana)"]]
+    assert jobs.find(profile_ref.job_id).settings["encoding"] == "cp932"
 
 
-def test_redelivered_notification_imports_once(local_system):
-    cid = f"d-{uuid.uuid4().hex[:8]}"
+def test_optouts_add_to_the_set_and_erasure_deletes_everything_keyed_on_the_customer(local_system):
+    keep, gone = f"o-{_id()}", f"e-{_id()}"
+    upload(local_system, "brand_usage", f"customer_id,brand\n{keep},hana\n{gone},tabi\n")
+    local_system.dispatcher.drain()
+    Counter(f"freq#{gone}", "c1#2026-11-23", count=3).save()
+    upload(local_system, "optouts", f"customer_id,brand\n{keep},umi\n{keep},\n{gone},hana\nnew-{keep},tabi\n")
+    erasure = upload(local_system, "erasure", f"顧客ID\n{gone}\n{gone}\n")
+    local_system.dispatcher.drain()
+
+    assert Profile.get(keep).optouts == {"umi", "all"}  # a blank brand opts out of everything
+    assert Profile.get(keep).brands.as_dict()["hana"]["used"] == 1
+    assert Profile.get(f"new-{keep}").optouts == {"tabi"}  # opt-outs hold before the profile arrives
+    assert not Profile.count(gone)
+    assert list(Counter.query(f"freq#{gone}")) == []
+    job = jobs.find(erasure.job_id)
+    assert (job.rows_read, job.rows_imported, job.rows_duplicate, job.errors_key) == (2, 2, 0, None)
+
+
+def test_an_older_file_processed_after_a_newer_one_changes_nothing(local_system):
+    p, partner = _id(), f"o-{_id()}"
+    older = upload(
+        local_system, "profiles", f"customer_id,group_rank\n{p}-1,silver\n{p}-2,silver\n", partner=partner
+    )
+    upload(local_system, "brand_usage", f"customer_id,brand,ltv\n{p}-1,hana,100\n", partner=partner)
+    time.sleep(1.1)  # S3 times have one-second resolution
+    key = f"incoming/{partner}/profiles/newer.csv"
+    newer = upload(local_system, "profiles", f"customer_id,group_rank\n{p}-1,gold\n", key=key)
+    newer_usage = upload(
+        local_system,
+        "brand_usage",
+        f"customer_id,brand,ltv\n{p}-1,hana,900\n",
+        partner=partner,
+        key=f"incoming/{partner}/brand_usage/n.csv",
+    )
+    importer = Importer()
+    importer.import_object(newer)
+    importer.import_object(newer_usage)
+    local_system.dispatcher.drain()  # now the older files
+
+    job = jobs.find(older.job_id)
+    assert (job.rows_imported, job.rows_outdated) == (1, 1)
+    assert Profile.get(f"{p}-1").group_rank == "gold"
+    assert Profile.get(f"{p}-2").group_rank == "silver"
+    assert Profile.get(f"{p}-1").brands.as_dict()["hana"]["ltv"] == 900
+    [line] = error_lines(job)
+    assert line[:3] == ["2", "", f"{p}-1"]
+    assert line[3] == (
+        f"not applied: newer data is stored for this customer (from a file uploaded "
+        f"{jobs.find(newer.job_id).as_of}; this file was uploaded {job.as_of})"
+    )
+
+
+def test_redelivered_notification_and_identical_reupload_import_once(local_system):
+    cid = f"d-{_id()}"
     ref = upload(local_system, "profiles", f"customer_id,group_rank\n{cid},gold\n")
-    sqs = boto3.client("sqs")
-    queue = local_system.resources.import_queue_url
-    [message] = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=1)["Messages"]
-    # S3 delivers at least once: send the same notification again, then drain both.
-    sqs.send_message(QueueUrl=queue, MessageBody=message["Body"])
-    sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    redeliver(local_system, ref)  # S3 delivers at least once
     local_system.dispatcher.drain()
 
     job = jobs.find(ref.job_id)
-    assert job.rows_imported == 1
-    # The second delivery found the job claimed and wrote nothing: updated_at is the first write's.
+    assert (job.rows_imported, job.chunks) == (1, 1)
     first_write = Profile.get(cid).updated_at
-    again = upload(
-        local_system, "profiles", f"customer_id,group_rank\n{cid},gold\n", key=ref.key
-    )  # identical
+    again = upload(local_system, "profiles", f"customer_id,group_rank\n{cid},gold\n", key=ref.key)
     local_system.dispatcher.drain()
     assert again.job_id == ref.job_id
     assert Profile.get(cid).updated_at == first_write
+
+
+def test_keys_that_are_not_imports_are_rejected_with_a_reason(local_system):
+    unknown = upload(local_system, "orders", "customer_id\nC1\n")
+    bad_partner = upload(local_system, "profiles", "customer_id\nC1\n", key="incoming/ACME/profiles/a.csv")
+    local_system.dispatcher.drain()
+    assert jobs.find(unknown.job_id).reason_code == "unknown_dataset"
+    assert jobs.find(unknown.job_id).reason.startswith("unknown dataset 'orders'")
+    assert jobs.find(bad_partner.job_id).reason == (
+        "partner 'ACME' in the object key must be lowercase letters, digits, _ or -"
+    )

@@ -16,3 +16,14 @@ def test_deployed_stage_requires_every_variable(monkeypatch):
     with pytest.raises(env.MissingEnvironment, match="XSELL_PROFILES_TABLE"):
         env.require([env.PROFILES_TABLE, env.CONFIG_TABLE])
     assert env.get(env.CONFIG_TABLE) == "prod-config"
+
+
+def test_models_import_without_variables_for_tables_a_function_does_not_use(monkeypatch):
+    import importlib
+
+    import xsell.models.base as base
+
+    monkeypatch.setenv(env.STAGE, "prod")
+    monkeypatch.delenv(env.JOBS_TABLE, raising=False)
+    assert base.table_name(env.JOBS_TABLE) == "unset-XSELL_JOBS_TABLE"
+    importlib.reload(base)

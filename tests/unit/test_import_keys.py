@@ -1,25 +1,29 @@
 import pytest
 
-from xsell.importing.notifications import object_refs
-from xsell.importing.runner import ObjectRef, RejectedFile, parse_key
+from xsell.importing.errors import BadObjectKey, RejectedFile, UnknownDataset, UnreadableMessage
+from xsell.importing.notifications import Continuation, ObjectRef, object_refs, parse_message
+from xsell.importing.runner import parse_key
 
 
 def test_key_names_partner_and_dataset():
     assert parse_key("incoming/acme/profiles/2026-11-23.csv") == ("acme", "profiles")
+    assert parse_key("incoming/acme-2/erasure/x.csv") == ("acme-2", "erasure")
 
 
 @pytest.mark.parametrize(
-    ("key", "reason"),
+    ("key", "error", "reason"),
     [
-        ("incoming/acme/profiles.csv", "is not incoming/"),
-        ("other/acme/profiles/a.csv", "is not incoming/"),
-        ("incoming/acme/profiles/a.txt", "is not incoming/"),
-        ("incoming/acme/orders/a.csv", "unknown dataset 'orders'"),
+        ("incoming/acme/profiles.csv", BadObjectKey, "is not incoming/"),
+        ("other/acme/profiles/a.csv", BadObjectKey, "is not incoming/"),
+        ("incoming/acme/profiles/a.txt", BadObjectKey, "is not incoming/"),
+        ("incoming/acme/orders/a.csv", UnknownDataset, "unknown dataset 'orders'"),
+        ("incoming/Acme/profiles/a.csv", BadObjectKey, "partner 'Acme' in the object key must be"),
     ],
 )
-def test_bad_keys_are_rejected_with_a_reason(key, reason):
-    with pytest.raises(RejectedFile, match=reason):
+def test_bad_keys_are_rejected_with_a_reason(key, error, reason):
+    with pytest.raises(error, match=reason) as refused:
         parse_key(key)
+    assert isinstance(refused.value, RejectedFile)
 
 
 def test_same_key_and_content_is_the_same_job():
@@ -36,3 +40,22 @@ def test_notifications_decode_keys_and_skip_test_events():
     )
     assert object_refs(body) == [ObjectRef("drop", "incoming/p/profiles/顧客 1.csv", "e1", "v")]
     assert object_refs('{"Service":"Amazon S3","Event":"s3:TestEvent"}') == []
+
+
+def test_continuations_name_the_job_and_chunk():
+    assert parse_message('{"xsell_import_continue": {"job_id": "j1", "chunk": 3}}') == Continuation("j1", 3)
+    assert object_refs('{"xsell_import_continue": {"job_id": "j1", "chunk": 3}}') == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json",
+        "[1]",
+        '{"xsell_import_continue": {"chunk": 1}}',
+        '{"Records":[{"eventName":"ObjectCreated:Put"}]}',
+    ],
+)
+def test_unreadable_messages_are_a_domain_error(body):
+    with pytest.raises(UnreadableMessage):
+        parse_message(body)

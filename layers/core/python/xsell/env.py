@@ -23,6 +23,9 @@ CONFIG_TTL_SECONDS = "XSELL_CONFIG_TTL_SECONDS"
 SECRET = "XSELL_SECRET"
 EVENTS_STREAM = "XSELL_EVENTS_STREAM"  # Firehose delivery stream for measured events
 ALLOWED_ORIGINS = "XSELL_ALLOWED_ORIGINS"
+# The import queue's URL: the importer continues a long file with a follow-up message to it.
+# Locally the default is the queue's name, which the importer resolves with GetQueueUrl.
+IMPORT_QUEUE_URL = "XSELL_IMPORT_QUEUE_URL"
 
 # Default physical names, used by the local runtime and tests. In AWS, CDK
 # passes the generated names through the variables above.
@@ -36,6 +39,7 @@ LOCAL_DEFAULTS: Mapping[str, str] = {
     EVENTS_BUCKET: "xsell-events",
     SECRET: "xsell/local",
     EVENTS_STREAM: "xsell-events",
+    IMPORT_QUEUE_URL: "xsell-import",
 }
 
 

@@ -1,44 +1,64 @@
-"""Import one partner file: claim the job, stream rows, write good ones, report bad ones."""
+"""Import partner files, one chunk per invocation: claim, lease, stream, write, report, commit.
+
+The first message for an object (an S3 notification) claims its job; every
+message for the job (the notification, a duplicate of it, or a continuation the
+importer sent itself) then tries to lease the job and import its next chunk from
+the committed checkpoint. A lease held by someone else means the message has
+nothing to do. A chunk that fails releases its lease and its message is retried;
+one killed outright leaves a lease that expires before SQS redelivers.
+"""
 
 from __future__ import annotations
 
-import csv
-import hashlib
-from collections.abc import Callable, Mapping
+import datetime as dt
+import re
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
-from xsell import topology
-from xsell.dal import jobs, objects, profiles
-from xsell.importing.csvfile import error_report, read_rows
-from xsell.importing.datasets import DATASETS, Record
+from xsell import env, topology
+from xsell.dal import import_queue, jobs, objects, partners
+from xsell.dal.objects import ObjectChanged, ObjectGone
+from xsell.dal.profiles import OUTDATED, REFUSED, SUPERSEDED, WRITTEN, Outcome, ProfileStore, Stamp
+from xsell.importing import mappings
+from xsell.importing.checkpoints import Budget, Deadline, Tally
+from xsell.importing.csvfile import BadRow, CsvStream, Row
+from xsell.importing.datasets import DATASETS, Dataset, Layout, ParseContext, RowError
+from xsell.importing.errors import (
+    BadObjectKey,
+    EmptyFile,
+    RejectedFile,
+    UnknownDataset,
+    UnreadableHeader,
+)
+from xsell.importing.mappings import PartnerSettings
+from xsell.importing.notifications import Continuation, ObjectRef, parse_message
+from xsell.importing.reports import ErrorSink, discard_parts, publish
+from xsell.importing.writing import Store, WritePipeline, to_write
+from xsell.models import ImportJob
 
-Writer = Callable[[Mapping[str, Any]], None]
-WRITERS: dict[str, Writer] = {
-    "profiles": profiles.merge_profile,
-    "brand_usage": profiles.merge_brand_usage,
-}
+__all__ = ["Importer", "ObjectRef", "RejectedFile", "Step", "handle_message", "import_object", "parse_key"]
+
+JST = dt.timezone(dt.timedelta(hours=9), "Asia/Tokyo")
+PROGRESS_EVERY_S = 5.0
+_PARTNER = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+# Datasets whose rows have a set effect (adding an opt-out, deleting a customer): a repeated
+# key changes nothing, so repeats are not reported as duplicates.
+_IDEMPOTENT = frozenset({"optouts", "erasure"})
+
+FINISHED = "finished"  # the job is done (succeeded, rejected or failed for good)
+CONTINUES = "continues"  # a chunk was committed; a follow-up message asks for the next
+BUSY = "busy"  # another worker holds the job's lease: nothing to do
+ALREADY_DONE = "already-done"  # the job had finished before this message
+LOST = "lost"  # this worker's lease was taken over; its chunk was not committed
 
 
 @dataclass(frozen=True)
-class ObjectRef:
-    bucket: str
-    key: str
-    etag: str
-    version: str | None = None
-
-    @property
-    def job_id(self) -> str:
-        """Same key and same content -> same job: a re-delivered event or a re-uploaded
-        identical file is imported once. The version id, when S3 sends one, is only
-        used to read exactly the bytes that were announced."""
-        etag = self.etag.strip('"')
-        ident = f"{self.bucket}/{self.key}#{etag}"
-        return hashlib.sha256(ident.encode()).hexdigest()[:32]
-
-
-class RejectedFile(ValueError):
-    """The whole file is refused; nothing from it is written."""
+class Step:
+    job_id: str
+    state: str
 
 
 def parse_key(key: str) -> tuple[str, str]:
@@ -50,88 +70,389 @@ def parse_key(key: str) -> tuple[str, str]:
         or not parts[3].endswith(topology.DROP_SUFFIX)
     ):
         expected = f"{topology.DROP_PREFIX}<partner>/<dataset>/<file>{topology.DROP_SUFFIX}"
-        raise RejectedFile(f"object key {key!r} is not {expected}")
+        raise BadObjectKey(f"object key {key!r} is not {expected}")
     partner, dataset = parts[1], parts[2]
     if dataset not in DATASETS:
-        raise RejectedFile(f"unknown dataset {dataset!r}: expected one of {', '.join(sorted(DATASETS))}")
+        raise UnknownDataset(f"unknown dataset {dataset!r}: expected one of {', '.join(sorted(DATASETS))}")
+    if not _PARTNER.fullmatch(partner):
+        raise BadObjectKey(f"partner {partner!r} in the object key must be lowercase letters, digits, _ or -")
     return partner, dataset
 
 
-def import_object(ref: ObjectRef) -> str | None:
-    """Import ``ref`` once. Returns the job id, or None when it was already imported."""
-    rejected_reason: str | None = None
-    try:
-        partner, dataset = parse_key(ref.key)
-    except RejectedFile as exc:
-        rejected_reason = str(exc)
-        parts = ref.key.split("/")
-        partner = parts[1] if len(parts) > 2 else "unknown"
-        dataset = parts[2] if len(parts) > 3 else "unknown"
+@dataclass
+class _Opened:
+    stream: Any  # the S3 body: closed after the chunk, which may stop before its end
+    rows: Any  # iterator over Row | BadRow
+    reader: CsvStream
+    size: int
+    layout: Layout
+    settings: PartnerSettings
+    first: dict[str, Any]  # what the first chunk learns about the file, saved on the job
 
-    job = jobs.claim(ref.job_id, partner=partner, dataset=dataset, key=ref.key, version=ref.version)
-    if job is None:
-        return None
-    if rejected_reason:
-        job.status, job.reason = "rejected", rejected_reason
-        jobs.finish(job)
-        return job.job_id
 
-    spec, write = DATASETS[dataset], WRITERS[dataset]
-    errors: list[tuple[int, str, str, str]] = []
-    latest: dict[str, tuple[int, Record]] = {}
-    try:
-        rows = read_rows(objects.open_stream(ref.bucket, ref.key, ref.version))
-        header_line, header = next(rows, (0, []))
-        if not header:
-            raise RejectedFile("the file is empty: expected a header row")
+class Importer:
+    """Imports chunks of jobs. Storage collaborators can be replaced in tests."""
+
+    def __init__(
+        self,
+        store: Store | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        request_next_chunk: Callable[[str, int], None] | None = None,
+        threads: int | None = None,
+        batch_rows: int | None = None,
+    ) -> None:
+        self._store = store or ProfileStore()
+        self._clock = clock
+        self._monotonic = monotonic
+        self._request_next_chunk = request_next_chunk
+        self._pipeline_options = {
+            name: value for name, value in (("threads", threads), ("batch_rows", batch_rows)) if value
+        }
+
+    # --- messages --------------------------------------------------------------------
+
+    def handle(self, body: str, budget: Budget, *, final_attempt: bool = False) -> list[Step]:
+        """Everything one queue message asks for."""
+        message = parse_message(body)
+        if isinstance(message, Continuation):
+            return [self._guarded(message.job_id, lambda: self.run(message.job_id, budget), final_attempt)]
+        return [
+            self._guarded(ref.job_id, lambda ref=ref: self.import_object(ref, budget), final_attempt)
+            for ref in message
+        ]
+
+    def _guarded(self, job_id: str, work: Callable[[], Step], final_attempt: bool) -> Step:
         try:
-            positions = spec.resolve_header(header)
-        except ValueError as exc:
-            raise RejectedFile(str(exc)) from exc
-        for line, values in rows:
-            job.rows_read += 1
-            record, row_errors = spec.parse_row(values, positions)
-            if row_errors:
-                errors.extend((line, e.column, e.value, e.reason) for e in row_errors)
-                continue
-            key = _row_key(record, dataset)
-            if key in latest:
-                errors.append(
-                    (
-                        latest[key][0],
-                        spec.key_field,
-                        str(record[spec.key_field]),
-                        f"duplicate of row {line} in this file; the later row was kept",
-                    )
+            return work()
+        except Exception as exc:
+            if final_attempt:
+                jobs.mark_failed(
+                    job_id, f"the import failed repeatedly: {type(exc).__name__}: {exc}"[:500], "error"
                 )
-            latest[key] = (line, record)
-    except (RejectedFile, UnicodeDecodeError, csv.Error) as exc:
-        job.status, job.reason = "rejected", _reason(exc)
-        job.rows_imported, job.rows_rejected = 0, 0
+            raise
+
+    def import_object(self, ref: ObjectRef, budget: Budget | None = None) -> Step:
+        """Claim ``ref``'s job if nobody has, then import its next chunk."""
+        budget = budget or Budget.for_invocation()
+        existing = jobs.find(ref.job_id)
+        if existing is None:
+            try:
+                partner, dataset = parse_key(ref.key)
+            except RejectedFile as exc:
+                return self._reject_key(ref, exc)
+            jobs.claim(
+                ref.job_id,
+                partner=partner,
+                dataset=dataset,
+                key=ref.key,
+                version=ref.version,
+                etag=ref.etag.strip('"') or None,
+                bucket=ref.bucket,
+            )
+        elif existing.status in jobs.FINISHED:
+            return Step(ref.job_id, ALREADY_DONE)
+        return self.run(ref.job_id, budget)
+
+    def _reject_key(self, ref: ObjectRef, exc: RejectedFile) -> Step:
+        parts = ref.key.split("/")
+        job = jobs.claim(
+            ref.job_id,
+            partner=parts[1] if len(parts) > 2 else "unknown",
+            dataset=parts[2] if len(parts) > 3 else "unknown",
+            key=ref.key,
+            version=ref.version,
+            etag=ref.etag.strip('"') or None,
+            bucket=ref.bucket,
+        )
+        if job is None:
+            return Step(ref.job_id, ALREADY_DONE)
+        job.status, job.reason, job.reason_code = jobs.REJECTED, str(exc), exc.code
         jobs.finish(job)
-        return job.job_id
+        return Step(ref.job_id, FINISHED)
 
-    for _line, record in latest.values():
-        write(record)
-    job.rows_imported = len(latest)
-    job.rows_rejected = job.rows_read - len(latest)
-    if errors:
-        job.errors_key = f"{topology.RESULTS_PREFIX}{job.job_id}/errors.csv"
-        objects.put_text(ref.bucket, job.errors_key, error_report(errors))
-    job.status = "succeeded"
-    jobs.finish(job)
-    return job.job_id
+    # --- one chunk -------------------------------------------------------------------
+
+    def run(self, job_id: str, budget: Budget) -> Step:
+        """Lease the job and import its next chunk (nothing if someone else holds it)."""
+        owner = uuid.uuid4().hex
+        now = self._clock()
+        job = jobs.acquire(job_id, owner, until=now + budget.lease_seconds, now=now)
+        if job is None:
+            found = jobs.find(job_id)
+            return Step(job_id, ALREADY_DONE if found is None or found.status in jobs.FINISHED else BUSY)
+        try:
+            return self._chunk(job, owner, budget)
+        except BaseException:
+            jobs.release(job_id, owner)
+            raise
+
+    def _chunk(self, job: ImportJob, owner: str, budget: Budget) -> Step:
+        started = self._monotonic()
+        spec = DATASETS[job.dataset]
+        bucket = job.object_bucket or env.get(env.DROP_BUCKET)
+        try:
+            opened = self._open(job, spec, bucket)
+        except RejectedFile as exc:
+            return self._end(job, owner, jobs.REJECTED, str(exc), exc.code, started)
+        except ObjectGone as exc:
+            return self._end(job, owner, jobs.FAILED, str(exc), "object_gone", started)
+        except ObjectChanged as exc:
+            reason = f"{exc}; the new content is imported as a job of its own"
+            return self._end(job, owner, jobs.FAILED, reason, "object_replaced", started)
+
+        as_of = opened.first.get("as_of") or job.as_of
+        stamp = Stamp(job=job.job_id[:16], source=job.partner, as_of=as_of, now=self._profile_now())
+        ctx = ParseContext(
+            today=dt.datetime.fromtimestamp(self._clock(), JST).date(),
+            brands=self._brands(spec, opened.settings),
+            brand_aliases=opened.settings.brand_aliases,
+        )
+        sink = ErrorSink(bucket, job.job_id, job.chunks)
+        try:
+            tally = self._import_rows(job, owner, spec, opened, ctx, stamp, sink, budget)
+        finally:
+            opened.stream.close()
+
+        next_chunk = job.chunks + 1
+        done = opened.reader.offset >= opened.size
+        parts = list(job.error_parts or []) + sink.close()
+        busy = float(job.busy_seconds) + (self._monotonic() - started)
+        read = job.rows_read + tally.read
+        changes: dict[str, Any] = {
+            **opened.first,
+            "offset": opened.reader.offset,
+            "next_line": opened.reader.next_line,
+            "encoding": opened.reader.encoding,
+            "rows_read": read,
+            "rows_imported": job.rows_imported + tally.imported,
+            "rows_rejected": job.rows_rejected + tally.rejected,
+            "rows_duplicate": job.rows_duplicate + tally.duplicate,
+            "rows_outdated": job.rows_outdated + tally.outdated,
+            "errors_listed": job.errors_listed + sink.count,
+            "error_parts": parts or None,
+            "busy_seconds": round(busy, 3),
+            "progress_rows": None,
+            "progress_offset": None,
+        }
+        if done:
+            changes.update(
+                status=jobs.SUCCEEDED,
+                finished_at=dt.datetime.fromtimestamp(self._clock(), dt.UTC),
+                rows_per_second=round(read / busy, 1) if busy > 0 else None,
+                errors_key=publish(bucket, job.job_id, parts) if parts else None,
+            )
+            if read == 0:
+                changes.update(reason="the file has a header row but no data rows", reason_code="no_rows")
+        if not jobs.commit(job, owner, changes):
+            return Step(job.job_id, LOST)
+        if done:
+            discard_parts(bucket, parts)
+            return Step(job.job_id, FINISHED)
+        (self._request_next_chunk or import_queue.send_continuation)(job.job_id, next_chunk)
+        return Step(job.job_id, CONTINUES)
+
+    def _open(self, job: ImportJob, spec: Dataset, bucket: str) -> _Opened:
+        if job.header is None:
+            document = partners.get(job.partner)
+            settings = mappings.from_document(job.partner, document, set(DATASETS))
+            stream, info = objects.open_range(
+                bucket, job.object_key, version=job.object_version, etag=job.object_etag
+            )
+            reader = CsvStream(stream, encoding=settings.encoding)
+            rows = iter(reader)
+            try:
+                header = next(rows, None)
+                if header is None:
+                    raise EmptyFile("the file is empty: expected a header row")
+                if isinstance(header, BadRow):
+                    raise UnreadableHeader(f"the header row cannot be read: {header.reason}")
+                layout = spec.resolve_header(header.values, settings.for_dataset(job.dataset))
+            except BaseException:
+                stream.close()
+                raise
+            first = {
+                "header": header.values,
+                "settings": settings.to_document(),
+                "as_of": info.last_modified.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "object_size": info.size,
+                "object_etag": info.etag,
+                "object_version": job.object_version or info.version,
+            }
+            return _Opened(stream, rows, reader, info.size, layout, settings, first)
+        settings = mappings.from_document(job.partner, job.settings, set(DATASETS))
+        layout = spec.resolve_header(list(job.header), settings.for_dataset(job.dataset))
+        size = int(job.object_size or 0)
+        stream: IO[bytes]
+        if job.offset >= size:
+            stream = _EMPTY
+        else:
+            stream, _ = objects.open_range(
+                bucket, job.object_key, version=job.object_version, etag=job.object_etag, offset=job.offset
+            )
+        reader = CsvStream(stream, offset=job.offset, line=job.next_line, encoding=job.encoding or "auto")
+        return _Opened(stream, iter(reader), reader, size, layout, settings, {})
+
+    def _import_rows(
+        self,
+        job: ImportJob,
+        owner: str,
+        spec: Dataset,
+        opened: _Opened,
+        ctx: ParseContext,
+        stamp: Stamp,
+        sink: ErrorSink,
+        budget: Budget,
+    ) -> Tally:
+        books = _Books(sink, opened.reader.next_line, stamp.as_of, spec.name not in _IDEMPOTENT)
+        deadline = Deadline(budget, self._monotonic)
+        pipeline = WritePipeline(self._store, stamp, **self._pipeline_options)
+        next_progress = self._monotonic() + PROGRESS_EVERY_S
+        try:
+            for item in opened.rows:
+                books.tally.read += 1
+                if isinstance(item, Row):
+                    record, errors = spec.parse_row(item.values, opened.layout, ctx)
+                    if errors:
+                        books.rejected(item.line, errors)
+                    else:
+                        write = to_write(spec.name, record, item.line)
+                        replaced = pipeline.add(spec.key(record), write)
+                        if replaced is not None:
+                            books.replaced_in_batch(replaced, write.customer_id, item.line)
+                else:
+                    books.unreadable(item)
+                if books.tally.read % 1024 == 0:
+                    books.account(pipeline.outcomes())
+                    if self._monotonic() >= next_progress:
+                        rows = job.rows_read + books.tally.read
+                        jobs.report_progress(job.job_id, owner, rows, opened.reader.offset)
+                        next_progress = self._monotonic() + PROGRESS_EVERY_S
+                if deadline.reached(books.tally.read):
+                    break
+            books.account(pipeline.close())
+        finally:
+            pipeline.shutdown()
+        return books.tally
+
+    def _brands(self, spec: Dataset, settings: PartnerSettings) -> frozenset[str]:
+        if "brand" not in spec.fields:
+            return frozenset()
+        known = partners.known_brands()
+        return known & settings.brands if settings.brands is not None else known
+
+    def _end(self, job: ImportJob, owner: str, status: str, reason: str, code: str, started: float) -> Step:
+        changes = {
+            "status": status,
+            "reason": reason,
+            "reason_code": code,
+            "finished_at": dt.datetime.fromtimestamp(self._clock(), dt.UTC),
+            "busy_seconds": round(float(job.busy_seconds) + self._monotonic() - started, 3),
+        }
+        return Step(job.job_id, FINISHED if jobs.commit(job, owner, changes) else LOST)
+
+    def _profile_now(self) -> str:
+        return dt.datetime.fromtimestamp(self._clock(), dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+0000")
 
 
-def _row_key(record: Record, dataset: str) -> tuple[str, ...]:
-    if dataset == "brand_usage":
-        return (str(record["customer_id"]), str(record["brand"]))
-    return (str(record["customer_id"]),)
+def _duplicate(later: int | None) -> str:
+    return f"duplicate of row {later} in this file; the later row was kept"
 
 
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, UnicodeDecodeError):
-        return f"the file is not UTF-8 text (byte {exc.start}): save it as UTF-8 or declare its encoding"
-    if isinstance(exc, csv.Error):
-        return f"the file is not valid CSV: {exc}"
-    return str(exc)
+class _Books:
+    """A chunk's counters and error lines, kept so that each row is counted exactly once.
+
+    Duplicates show up two ways: inside the batch being filled (the earlier row is then
+    never written) or in the table (the later row's write finds the earlier row's mark).
+    A chunk retried after a crash can meet the same duplicate both ways, so the lines
+    already reported are remembered for the chunk (only duplicates: a small set).
+    """
+
+    def __init__(self, sink: ErrorSink, chunk_start: int, as_of: str, reports_duplicates: bool) -> None:
+        self.tally = Tally()
+        self._sink = sink
+        self._chunk_start = chunk_start
+        self._as_of = as_of
+        self._reports_duplicates = reports_duplicates
+        self._reported: set[int] = set()
+
+    def rejected(self, line: int, errors: list[RowError]) -> None:
+        self.tally.rejected += 1
+        for error in errors:
+            self._sink.add(line, error.column, error.value, error.reason)
+
+    def unreadable(self, row: BadRow) -> None:
+        self.tally.rejected += 1
+        self._sink.add(row.line, "", "", row.reason)
+
+    def replaced_in_batch(self, earlier: int, customer_id: str, later: int) -> None:
+        if self._reports_duplicates:
+            self._duplicate(earlier, customer_id, later)
+        else:
+            self.tally.imported += 1  # a repeated opt-out or erasure has the same effect as the first
+
+    def _duplicate(self, earlier: int, customer_id: str, later: int | None) -> bool:
+        if earlier in self._reported:
+            return False
+        self._reported.add(earlier)
+        self.tally.duplicate += 1
+        self._sink.add(earlier, "customer_id", customer_id, _duplicate(later))
+        return True
+
+    def account(self, outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
+            if outcome.status == WRITTEN:
+                self.tally.imported += 1
+                earlier = outcome.other_line
+                # A replayed row's earlier duplicate inside this chunk reports itself when it is
+                # replayed; one from an earlier (committed) chunk is reported here again.
+                if (
+                    earlier is not None
+                    and (not outcome.replay or earlier < self._chunk_start)
+                    and self._duplicate(earlier, outcome.customer_id, outcome.line)
+                ):
+                    self.tally.imported -= 1  # it had been counted when it was written
+            elif outcome.status == SUPERSEDED:
+                self._duplicate(outcome.line, outcome.customer_id, outcome.other_line)
+            elif outcome.status == OUTDATED:
+                self.tally.outdated += 1
+                self._sink.add(
+                    outcome.line,
+                    "",
+                    outcome.customer_id,
+                    f"not applied: newer data is stored for this customer (from a file uploaded "
+                    f"{outcome.detail}; this file was uploaded {self._as_of})",
+                )
+            elif outcome.status == REFUSED:
+                self.tally.rejected += 1
+                self._sink.add(
+                    outcome.line, "", outcome.customer_id, f"could not be stored: {outcome.detail}"
+                )
+
+
+class _Empty:
+    def read(self, size: int = -1) -> bytes:
+        return b""
+
+    def close(self) -> None:
+        pass
+
+
+_EMPTY: Any = _Empty()
+_default: Importer | None = None
+
+
+def default_importer() -> Importer:
+    global _default
+    if _default is None:
+        _default = Importer()
+    return _default
+
+
+def handle_message(body: str, budget: Budget, *, final_attempt: bool = False) -> list[Step]:
+    return default_importer().handle(body, budget, final_attempt=final_attempt)
+
+
+def import_object(ref: ObjectRef, budget: Budget | None = None) -> Step:
+    return default_importer().import_object(ref, budget)

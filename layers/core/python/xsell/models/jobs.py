@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -31,7 +37,7 @@ class ImportJob(Model):
     object_key = UnicodeAttribute()
     object_version = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="running")  # running | succeeded | failed | rejected
-    reason = UnicodeAttribute(null=True)  # why a whole file was rejected
+    reason = UnicodeAttribute(null=True)  # why a whole file was rejected (or nothing imported)
     rows_read = NumberAttribute(default=0)
     rows_imported = NumberAttribute(default=0)
     rows_rejected = NumberAttribute(default=0)
@@ -39,5 +45,32 @@ class ImportJob(Model):
     started_at = UTCDateTimeAttribute()
     finished_at = UTCDateTimeAttribute(null=True)
     rows_per_second = NumberAttribute(null=True)
+
+    # --- added by the import issue (all optional: older records stay readable) ---
+    reason_code = UnicodeAttribute(null=True)  # machine-readable form of ``reason``
+    object_bucket = UnicodeAttribute(null=True)  # continuation messages carry only the job id
+    object_etag = UnicodeAttribute(null=True)
+    object_size = NumberAttribute(null=True)  # bytes; progress = offset / object_size
+    # S3 LastModified of the object version: the version stamp of every row in it.
+    as_of = UnicodeAttribute(null=True)
+    encoding = UnicodeAttribute(null=True)  # utf-8 | cp932 | auto (only ASCII seen so far)
+    header = ListAttribute(of=UnicodeAttribute, null=True)
+    settings = JSONAttribute(null=True)  # the partner settings snapshot used for every chunk
+    # Checkpoint: where the next chunk starts, committed with the counters above.
+    offset = NumberAttribute(default=0)
+    next_line = NumberAttribute(default=1)
+    chunks = NumberAttribute(default=0)
+    rows_duplicate = NumberAttribute(default=0)  # earlier rows replaced by a later row of the same file
+    rows_outdated = NumberAttribute(default=0)  # valid rows not applied: newer data is stored
+    errors_listed = NumberAttribute(default=0)  # lines in errors.csv
+    error_parts = ListAttribute(of=UnicodeAttribute, null=True)  # committed report parts, in order
+    busy_seconds = NumberAttribute(default=0)  # time spent importing, summed over chunks
+    # Who is importing the next chunk, and until when that claim holds.
+    lease_owner = UnicodeAttribute(null=True)
+    lease_until = NumberAttribute(null=True)  # epoch seconds
+    # Live progress inside a chunk (not a checkpoint: never resumed from).
+    progress_rows = NumberAttribute(null=True)
+    progress_offset = NumberAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
 
     by_partner = ByPartnerIndex()

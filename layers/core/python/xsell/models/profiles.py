@@ -23,8 +23,14 @@ class Profile(Model):
     customer_id = UnicodeAttribute(hash_key=True)
     group_rank = UnicodeAttribute(null=True)
     attributes = MapAttribute(default=dict)  # free-form partner attributes
-    # brand id -> {used: 1, first_used, last_purchase (ISO dates), ltv (yen), rank}.
+    # brand id -> {used: 1, first_used, last_purchase (ISO dates), ltv (yen), rank,
+    #              as_of (upload time of the file that set it), mark (job:line, as profile_import)}.
     # One brand's partner file only ever sets its own key (see xsell.dal.profiles).
     brands = MapAttribute(default=dict)
     optouts = UnicodeSetAttribute(null=True)  # brand ids, or "all"
     updated_at = UTCDateTimeAttribute(null=True)
+    # Added by the import issue. Which row of which import job last wrote rank and
+    # attributes: "<job>:<line>[:<earlier line it replaced>]" (see xsell.dal.profiles).
+    # Each partner's profiles files also leave a "profile_as_of#<partner>" attribute, the
+    # upload time of the newest file applied; it is named per partner, so not modelled here.
+    profile_import = UnicodeAttribute(null=True)

@@ -1,0 +1,118 @@
+"""Which text encoding a partner file is in, decided line by line.
+
+Partners send UTF-8, UTF-8 with a byte-order mark, or Shift_JIS as Windows writes
+it (CP932, a superset of Shift_JIS: ①, ㈱, 髙 only exist in CP932, so both names
+decode as CP932). A file is detected from its first line that is not plain ASCII:
+ASCII reads the same in all three, so nothing read before that line changes
+meaning. A partner can pin the encoding instead (``encoding`` in its settings).
+
+Splitting on ``\\n`` bytes is safe in every supported encoding: in CP932 the
+second byte of a double-byte character is never below 0x40.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+AUTO = "auto"  # not decided yet: every line so far was ASCII
+UTF8 = "utf-8"
+CP932 = "cp932"
+BOM = codecs.BOM_UTF8
+
+# What partners may write in their settings -> the codec we decode with.
+ALIASES = {
+    "auto": AUTO,
+    "utf-8": UTF8,
+    "utf8": UTF8,
+    "utf-8-sig": UTF8,
+    "cp932": CP932,
+    "ms932": CP932,
+    "windows-31j": CP932,
+    "shift_jis": CP932,
+    "shift-jis": CP932,
+    "sjis": CP932,
+}
+
+
+class UnknownEncoding(ValueError):
+    """A partner setting names an encoding xsell does not read."""
+
+
+def canonical(name: str) -> str:
+    """The codec for an encoding name from partner settings."""
+    try:
+        return ALIASES[name.strip().lower()]
+    except KeyError as exc:
+        raise UnknownEncoding(f"unsupported encoding {name!r}: use auto, utf-8 or cp932 (Shift_JIS)") from exc
+
+
+# (text, why the line is not trustworthy text or None)
+Decoded = tuple[str, str | None]
+
+
+class LineDecoder:
+    """Decodes one physical line at a time and settles the file's encoding."""
+
+    def __init__(self, encoding: str = AUTO) -> None:
+        self.encoding = canonical(encoding)
+
+    def decode(self, line: bytes) -> Decoded:
+        """Text of one line, and why it cannot be trusted (None when it can)."""
+        if line.isascii():
+            return line.decode("ascii"), None
+        if self.encoding == UTF8:
+            return self._expect_utf8(line)
+        if self.encoding == CP932:
+            return self._expect_cp932(line)
+        return self._detect(line)
+
+    def _detect(self, line: bytes) -> Decoded:
+        try:
+            text = line.decode(UTF8)
+        except UnicodeDecodeError:
+            pass
+        else:
+            self.encoding = UTF8
+            return text, None
+        try:
+            text = line.decode(CP932)
+        except UnicodeDecodeError as exc:
+            return (
+                line.decode(UTF8, "replace"),
+                f"not UTF-8 or Shift_JIS (CP932) text (byte 0x{line[exc.start]:02X} "
+                f"at position {exc.start + 1} of the line)",
+            )
+        self.encoding = CP932
+        return text, None
+
+    def _expect_utf8(self, line: bytes) -> Decoded:
+        try:
+            return line.decode(UTF8), None
+        except UnicodeDecodeError as exc:
+            return (
+                line.decode(UTF8, "replace"),
+                f"not UTF-8 text like the rest of the file (byte 0x{line[exc.start]:02X} at position "
+                f"{exc.start + 1} of the line): the file mixes encodings",
+            )
+
+    def _expect_cp932(self, line: bytes) -> Decoded:
+        # Valid UTF-8 with non-ASCII characters is practically never real CP932 text
+        # (CP932 lead bytes 0x81-0x9F are UTF-8 continuation bytes): a UTF-8 line
+        # pasted into a Shift_JIS file would otherwise decode silently as mojibake.
+        try:
+            line.decode(UTF8)
+        except UnicodeDecodeError:
+            pass
+        else:
+            return (
+                line.decode(UTF8),
+                "UTF-8 text in a Shift_JIS (CP932) file: the file mixes encodings",
+            )
+        try:
+            return line.decode(CP932), None
+        except UnicodeDecodeError as exc:
+            return (
+                line.decode(CP932, "replace"),
+                f"not Shift_JIS (CP932) text like the rest of the file (byte 0x{line[exc.start]:02X} "
+                f"at position {exc.start + 1} of the line): the file mixes encodings",
+            )

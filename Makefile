@@ -39,6 +39,7 @@ demo: setup
 	$(PY) -m local demo
 
 test: setup
+	npm run --silent test:tag
 	$(PY) -m pytest
 
 test-unit: setup

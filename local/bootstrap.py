@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import boto3
 
 from xsell import env, topology
+from xsell.measuring import records
 from xsell.models import ALL_MODELS
 
 
@@ -25,6 +26,7 @@ class LocalResources:
     import_queue_url: str
     import_queue_arn: str
     import_dlq_url: str
+    events_stream: str = ""
 
 
 def create_tables() -> None:
@@ -62,6 +64,26 @@ def _create_secret(secrets) -> None:  # type: ignore[no-untyped-def]
         secrets.create_secret(Name=name, SecretString=json.dumps(document))
 
 
+def _create_events_stream(firehose, bucket: str) -> str:  # type: ignore[no-untyped-def]
+    """The events stream into the events bucket, configured as the Analytics stack configures it."""
+    name = env.get(env.EVENTS_STREAM)
+    with contextlib.suppress(firehose.exceptions.ResourceInUseException):
+        firehose.create_delivery_stream(
+            DeliveryStreamName=name,
+            DeliveryStreamType="DirectPut",
+            ExtendedS3DestinationConfiguration={
+                "RoleARN": "arn:aws:iam::000000000000:role/xsell-local-events-delivery",
+                "BucketARN": f"arn:aws:s3:::{bucket}",
+                "Prefix": records.EVENTS_PREFIX + records.PARTITION_EXPRESSION,
+                "ErrorOutputPrefix": records.ERROR_PREFIX,
+                "CustomTimeZone": records.TIME_ZONE_NAME,
+                "CompressionFormat": "GZIP",
+                "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 5},
+            },
+        )
+    return name
+
+
 def bootstrap() -> LocalResources:
     """Create every local table, bucket and queue, and wire the drop notification."""
     session = boto3.session.Session()
@@ -94,4 +116,5 @@ def bootstrap() -> LocalResources:
             ]
         },
     )
-    return LocalResources(drop, events, queue_url, queue_arn, dlq_url)
+    stream = _create_events_stream(session.client("firehose", region_name=region), events)
+    return LocalResources(drop, events, queue_url, queue_arn, dlq_url, stream)

@@ -12,12 +12,15 @@ import argparse
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
 
+from local import moto_firehose
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
+    moto_firehose.install()  # Firehose -> S3 object keys as AWS writes them
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(args.host, args.port, app, threaded=False, use_reloader=False)
 

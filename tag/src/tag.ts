@@ -1,45 +1,107 @@
-// The xsell site tag: replays the snippet's queue, asks /v1/decide for the slots
-// on the page and renders creatives with DOM APIs only. It never throws into the
-// host page and writes nothing to the console.
+// The xsell site tag: replays the snippet's queue once, asks /v1/decide once per page
+// view for the slots on the page, renders creatives with DOM APIs only, reports viewable
+// impressions, clicks, holdout exposures and conversions to /v1/events, and carries the
+// referral token to the destination site. It never throws into the host page and
+// writes nothing to the console.
 
 type Args = ArrayLike<unknown>;
+type Props = Record<string, unknown>;
 interface Config {
   site?: string;
   api?: string;
-  timeoutMs?: number;
+  timeoutMs: number;
 }
 interface Creative {
   campaign_id: string;
   creative_id: string;
   template: string;
   fields: Record<string, string>;
+  token?: string; // signed by decide: proves impressions and clicks
+  ref?: string; // signed referral token, appended to the link as ?xsell_ref=
+}
+interface Holdout {
+  slot: string;
+  token: string;
 }
 interface Decision {
   decision_id: string;
   slots: Record<string, Creative>;
+  holdouts?: Holdout[];
 }
 interface XsellFn {
   (...args: unknown[]): void;
-  q?: Args[];
+  q?: { push(args: Args): unknown };
+  v?: unknown;
   loaded?: boolean;
 }
+interface Watch {
+  type: string;
+  token: string;
+  visible?: boolean;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+const REF_PARAM = "xsell_ref";
+const OPTOUT_KEY = "xsell_optout";
+const VIEWABLE_RATIO = 0.5; // at least half of the slot on screen ...
+const VIEWABLE_MS = 1000; // ... for one second (IAB/MRC display viewability)
+const BATCH_MS = 500; // events wait this long for company before they are sent
+const BATCH_MAX = 20; // events per request; collect accepts up to 50
+const ROUTE_SETTLE_MS = 100; // let a single-page app render the new route before deciding
+const REF_FALLBACK_MS = 7 * 864e5; // when a referral token's expiry cannot be read
 
 const w = window as unknown as { xsell?: XsellFn };
 const config: Config = { timeoutMs: 1500 };
-let customerId: string | null = null;
+let identity: Props | null = null;
+let pageProps: Props | null = null; // set by the first "page": the site wants decisions
+let decidedUrl: string | null = null;
+let view = 0; // page-view counter: answers for an older view are dropped
+let optedOut = load(OPTOUT_KEY) === "1";
+let outbox: Props[] = [];
+let batchTimer: ReturnType<typeof setTimeout> | undefined;
+let routeTimer: ReturnType<typeof setTimeout> | undefined;
+let observer: IntersectionObserver | null = null;
+const watches = new Map<Element, Watch>();
 
-function safeUrl(value: unknown): string | null {
+function noop(): void {
+  /* failures stay silent: the host page must never notice us */
+}
+
+function load(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null; // storage disabled or blocked
+  }
+}
+
+function save(key: string, value: string | null): void {
+  try {
+    if (value === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, value);
+  } catch {
+    noop();
+  }
+}
+
+function endpoint(path: string): string {
+  return (config.api || "").replace(/\/$/, "") + path;
+}
+
+function safeUrl(value: unknown): URL | null {
   if (typeof value !== "string") return null;
   try {
     const url = new URL(value, location.href);
     const loopback = url.hostname === "localhost" || url.hostname === "127.0.0.1";
     // https only; plain http is accepted for loopback hosts so the local demo works.
-    if (url.protocol === "https:" || (url.protocol === "http:" && loopback)) return url.href;
+    if (url.protocol === "https:" || (url.protocol === "http:" && loopback)) return url;
   } catch {
-    /* not a URL */
+    noop();
   }
   return null;
 }
+
+// ---- rendering -----------------------------------------------------------------
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -48,19 +110,20 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: s
   return node;
 }
 
-function build(c: Creative): HTMLElement | null {
+function build(c: Creative): HTMLAnchorElement | null {
   const f = c.fields || {};
   const href = safeUrl(f.link_url);
-  if (!href) return null;
+  if (!href || !/^(image_banner|text_card|image_text)$/.test(c.template)) return null;
+  if (typeof c.ref === "string") href.searchParams.set(REF_PARAM, c.ref);
   const link = el("a", "creative");
-  link.href = href;
+  link.href = href.href;
   link.rel = "noopener";
   link.setAttribute("data-xsell-campaign", c.campaign_id);
   link.setAttribute("data-xsell-template", c.template);
   const image = safeUrl(f.image_url);
   if (image && c.template !== "text_card") {
     const img = el("img", "image");
-    img.src = image;
+    img.src = image.href;
     img.alt = f.alt || f.title || "";
     link.appendChild(img);
   }
@@ -68,68 +131,305 @@ function build(c: Creative): HTMLElement | null {
     if (f.title) link.appendChild(el("strong", "title", f.title));
     if (f.body) link.appendChild(el("span", "body", f.body));
     if (f.cta) link.appendChild(el("span", "cta", f.cta));
+  } else if (!link.firstChild) return null; // an image banner whose image was refused
+  const token = c.token;
+  if (typeof token === "string") {
+    let sent = false;
+    const clicked = (e: MouseEvent): void => {
+      if (sent || (e.type === "auxclick" && e.button !== 1)) return;
+      sent = true;
+      send({ type: "click", token }, true); // before the browser leaves the page
+    };
+    link.addEventListener("click", clicked);
+    link.addEventListener("auxclick", clicked);
   }
   return link;
 }
 
-function render(decision: Decision | null, slots: HTMLElement[]): void {
-  if (!decision || typeof decision.slots !== "object") return;
+function clear(slot: Element): void {
+  slot.replaceChildren();
+  slot.removeAttribute("data-xsell-filled");
+}
+
+function render(d: Decision | null, slots: Element[]): void {
+  if (!d || typeof d.slots !== "object" || !d.slots) return;
   for (const slot of slots) {
-    const creative = decision.slots[slot.getAttribute("data-xsell-slot") || ""];
-    const node = creative && build(creative);
+    const c = d.slots[slot.getAttribute("data-xsell-slot") || ""];
+    const node = c && typeof c === "object" ? build(c) : null;
     if (node) {
       slot.replaceChildren(node);
       slot.setAttribute("data-xsell-filled", "1");
+      if (typeof c.token === "string") watch(slot, "impression", c.token);
+    } else if (slot.hasAttribute("data-xsell-filled")) clear(slot); // left over from the last route
+  }
+  // A holdout slot stays as the site left it; its exposure is measured like an impression.
+  for (const h of Array.isArray(d.holdouts) ? d.holdouts : []) {
+    const slot = h && slots.find((s) => s.getAttribute("data-xsell-slot") === h.slot);
+    if (slot && typeof h.token === "string") watch(slot, "holdout", h.token);
+  }
+}
+
+// ---- viewability ---------------------------------------------------------------
+
+function arm(target: Element, item: Watch): void {
+  clearTimeout(item.timer);
+  if (!item.visible || document.visibilityState !== "visible") return;
+  item.timer = setTimeout(() => {
+    watches.delete(target);
+    if (observer) observer.unobserve(target);
+    send({ type: item.type, token: item.token });
+  }, VIEWABLE_MS);
+}
+
+function watch(target: Element, type: string, token: string): void {
+  if (typeof IntersectionObserver !== "function") return; // no way to prove viewability
+  observer =
+    observer ||
+    new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) {
+          const item = watches.get(entry.target);
+          if (!item) continue;
+          item.visible = entry.isIntersecting && entry.intersectionRatio >= VIEWABLE_RATIO;
+          arm(entry.target, item);
+        }
+      },
+      { threshold: [0, VIEWABLE_RATIO, 1] },
+    );
+  watches.set(target, { type, token });
+  observer.observe(target);
+}
+
+function unwatchAll(): void {
+  watches.forEach((item, target) => {
+    clearTimeout(item.timer);
+    if (observer) observer.unobserve(target);
+  });
+  watches.clear();
+}
+
+// ---- sending -------------------------------------------------------------------
+
+function send(event: Props, now?: boolean): void {
+  if (optedOut || !config.api) return;
+  outbox.push(event);
+  if (now) flush();
+  else if (!batchTimer) batchTimer = setTimeout(flush, BATCH_MS);
+}
+
+// Timers and listeners call flush and decide outside any command: each guards itself.
+function flush(): void {
+  clearTimeout(batchTimer);
+  batchTimer = undefined;
+  try {
+    sendAll();
+  } catch {
+    noop();
+  }
+}
+
+function sendAll(): void {
+  while (outbox.length && !optedOut) {
+    // text/plain keeps this a CORS "simple" request: no preflight. The body is JSON.
+    const body = JSON.stringify({ site: config.site, events: outbox.splice(0, BATCH_MAX) });
+    const url = endpoint("/v1/events");
+    let queued = false;
+    try {
+      queued = navigator.sendBeacon(url, body); // survives the page being unloaded
+    } catch {
+      noop();
+    }
+    if (!queued) {
+      fetch(url, {
+        method: "POST",
+        body,
+        keepalive: true,
+        credentials: "omit",
+        headers: { "content-type": "text/plain;charset=UTF-8" },
+      }).catch(noop);
     }
   }
 }
 
-function page(): void {
-  if (!config.api || !config.site || !customerId) return;
-  const slots = Array.from(document.querySelectorAll<HTMLElement>("[data-xsell-slot]"));
+// ---- decisions -----------------------------------------------------------------
+
+function routeKey(): string {
+  return location.pathname + location.search;
+}
+
+function decide(): void {
+  try {
+    ask();
+  } catch {
+    noop();
+  }
+}
+
+function ask(): void {
+  if (optedOut || !pageProps || !identity || !config.api || !config.site) return;
+  if (document.readyState === "loading") {
+    // Called from the page's <head>: the slots are not parsed yet.
+    document.addEventListener("DOMContentLoaded", decide);
+    return;
+  }
+  const key = routeKey();
+  if (key === decidedUrl) return; // one decision per page view
+  const slots = Array.from(document.querySelectorAll("[data-xsell-slot]"));
   if (!slots.length) return;
+  decidedUrl = key;
+  const current = ++view;
+  unwatchAll();
+  flush();
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), config.timeoutMs);
-  // text/plain keeps this a "simple" CORS request: no preflight round trip.
-  fetch(config.api.replace(/\/$/, "") + "/v1/decide", {
+  fetch(endpoint("/v1/decide"), {
     method: "POST",
     headers: { "content-type": "text/plain;charset=UTF-8" },
     credentials: "omit",
     signal: abort.signal,
     body: JSON.stringify({
       site: config.site,
-      customer: { id: customerId },
+      customer: identity,
       slots: slots.map((s) => s.getAttribute("data-xsell-slot")),
-      page: { url: location.href, referrer: document.referrer || null },
+      // decide accepts page URLs of up to 2048 characters
+      page: { ...pageProps, url: location.href.slice(0, 2048), referrer: document.referrer.slice(0, 2048) || null },
     }),
   })
     .then((r) => (r.ok ? r.json() : null))
-    .then((d) => render(d, slots))
-    .catch(() => undefined)
+    .then((d) => {
+      if (current === view && !optedOut) render(d, slots);
+    })
+    .catch(noop)
     .then(() => clearTimeout(timer));
 }
+
+function routeChanged(): void {
+  clearTimeout(routeTimer);
+  routeTimer = setTimeout(decide, ROUTE_SETTLE_MS);
+}
+
+// ---- referrals and conversions -------------------------------------------------
+
+function expiry(token: string): number {
+  try {
+    const body = token.split(".")[0].replace(/-/g, "+").replace(/_/g, "/");
+    const exp = JSON.parse(atob(body)).exp;
+    if (typeof exp === "number") return exp * 1000;
+  } catch {
+    noop();
+  }
+  return Date.now() + REF_FALLBACK_MS;
+}
+
+// A click-through lands with ?xsell_ref=<token>: keep it in first-party storage for
+// the attribution window and take it out of the visible URL.
+function landed(): void {
+  const url = new URL(location.href);
+  const ref = url.searchParams.get(REF_PARAM);
+  if (ref === null) return;
+  url.searchParams.delete(REF_PARAM);
+  history.replaceState(history.state, "", url.href);
+  if (!optedOut && ref) save(REF_PARAM, JSON.stringify({ t: ref, e: expiry(ref) }));
+}
+
+function convert(order: Props): void {
+  let ref: { t?: unknown; e?: unknown } | null = null;
+  try {
+    ref = JSON.parse(load(REF_PARAM) || "null");
+  } catch {
+    noop();
+  }
+  if (!ref || typeof ref.t !== "string" || !(Number(ref.e) > Date.now())) {
+    save(REF_PARAM, null); // no referral, or its window has closed
+    return;
+  }
+  send(
+    {
+      type: "conversion",
+      ref: ref.t,
+      order_id: String(order.order_id),
+      value: Number(order.value),
+      currency: String(order.currency || "").toUpperCase(),
+    },
+    true,
+  );
+}
+
+function optOut(): void {
+  optedOut = true;
+  save(OPTOUT_KEY, "1");
+  save(REF_PARAM, null);
+  outbox = [];
+  view++;
+  unwatchAll();
+  document.querySelectorAll("[data-xsell-filled]").forEach(clear);
+}
+
+// ---- commands ------------------------------------------------------------------
 
 function run(args: Args): void {
   try {
     const name = args[0];
-    const arg = args[1] as Record<string, unknown> | string | undefined;
-    if (name === "init" && arg && typeof arg === "object") Object.assign(config, arg);
-    else if (name === "identify") customerId = typeof arg === "string" ? arg : ((arg?.customer_id as string) ?? null);
-    else if (name === "page") page();
+    const arg = args[1];
+    const props = (arg && typeof arg === "object" ? arg : {}) as Props;
+    if (name === "init") {
+      if (typeof props.site === "string") config.site = props.site;
+      if (typeof props.api === "string") config.api = props.api;
+      if (Number(props.timeoutMs) > 0) config.timeoutMs = Number(props.timeoutMs);
+    } else if (name === "identify") {
+      // A signed token from the brand's backend; a raw id only where the site allows it.
+      if (typeof arg === "string") identity = { token: arg };
+      else if (typeof props.token === "string") identity = { token: props.token };
+      else if (typeof props.customer_id === "string") identity = { id: props.customer_id };
+      decide();
+    } else if (name === "page") {
+      pageProps = props;
+      decide();
+    } else if (name === "convert") {
+      if (!optedOut) convert(props);
+    } else if (name === "optout") {
+      optOut();
+    } else if (name === "optin") {
+      optedOut = false;
+      save(OPTOUT_KEY, null);
+      decidedUrl = null;
+      decide();
+    }
   } catch {
-    /* never break the host page */
+    noop();
   }
 }
 
 (function install(): void {
-  const existing = w.xsell;
-  if (existing && existing.loaded) return; // the tag itself was included twice
-  const queue = (existing && existing.q) || [];
+  const stub = w.xsell;
+  if (stub && stub.loaded) return; // the tag itself was included twice
+  const queue: Args[] = (stub && Array.isArray(stub.q) && stub.q) || [];
   const api: XsellFn = function () {
     // eslint-disable-next-line prefer-rest-params
     run(arguments);
   };
   api.loaded = true;
+  api.v = stub && stub.v; // the snippet's version
   w.xsell = api;
-  for (const args of queue) run(args);
+  // A page that kept a reference to the stub still reaches the tag through it.
+  if (stub) stub.q = { push: run };
+  try {
+    landed();
+    for (const method of ["pushState", "replaceState"] as const) {
+      const original = history[method];
+      history[method] = function (this: History, ...a: Parameters<History["pushState"]>) {
+        original.apply(this, a);
+        routeChanged();
+      };
+    }
+    addEventListener("popstate", routeChanged);
+    addEventListener("pagehide", flush);
+    document.addEventListener("visibilitychange", () => {
+      watches.forEach((item, target) => arm(target, item));
+      if (document.visibilityState === "hidden") flush();
+    });
+  } catch {
+    noop();
+  }
+  for (const args of queue.splice(0)) run(args); // replayed once, in order
 })();

@@ -37,18 +37,30 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     for spec in (
         FunctionSpec(
             "decide",
-            (env.PROFILES_TABLE, env.CONFIG_TABLE, env.COUNTERS_TABLE),
+            (env.PROFILES_TABLE, env.CONFIG_TABLE, env.COUNTERS_TABLE, env.SECRET),
             "Chooses the referral creative for each slot on a page",
         ),
         FunctionSpec(
             "importer",
-            (env.PROFILES_TABLE, env.JOBS_TABLE, env.DROP_BUCKET),
+            (
+                env.PROFILES_TABLE,
+                env.JOBS_TABLE,
+                env.DROP_BUCKET,
+                env.CONFIG_TABLE,  # partner settings, configured brands
+                env.COUNTERS_TABLE,  # erasure deletes the customer's counters
+                env.IMPORT_QUEUE_URL,  # follow-up messages for long files
+            ),
             "Imports partner CSV files from the drop bucket into profiles",
         ),
         FunctionSpec(
             "admin",
             (env.CONFIG_TABLE, env.JOBS_TABLE, env.DROP_BUCKET),
             "Admin API behind Cognito for the marketer SPA",
+        ),
+        FunctionSpec(
+            "collect",
+            (env.COUNTERS_TABLE, env.EVENTS_STREAM, env.SECRET),
+            "Verifies the tag's measured events and writes them to the events stream",
         ),
     )
 }
@@ -64,5 +76,6 @@ class Route:
 
 API_ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/decide", "decide", authorized=False),
+    Route("POST", "/v1/events", "collect", authorized=False),
     Route("ANY", "/admin/v1/{proxy+}", "admin", authorized=True),
 )

@@ -1,0 +1,1 @@
+"""Measuring referrals: the events the site tag reports, checked, de-duplicated and shaped for S3."""

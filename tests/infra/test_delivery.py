@@ -1,0 +1,122 @@
+"""CloudFront: tag and admin SPA from private S3 (OAC), /v1 and /admin/v1 to the API, security headers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk.assertions import Template
+
+from infra.app import XsellApp
+from infra.stacks.delivery import ADMIN_API_PATH, ADMIN_PATH, API_PATH, TAG_PATH
+from tests.infra.conftest import as_json, logical_id, only
+
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+def _config(templates: dict[str, Template]) -> dict[str, Any]:
+    _, distribution = only(templates["delivery"].find_resources("AWS::CloudFront::Distribution"))
+    return distribution["Properties"]["DistributionConfig"]
+
+
+def _origins(xsell: XsellApp, config: dict[str, Any]) -> dict[str, str]:
+    """Origin id -> 'tag' | 'admin_spa' | 'api'."""
+    kinds = {}
+    for origin in config["Origins"]:
+        domain = as_json(origin["DomainName"])
+        if logical_id(xsell.delivery.tag_bucket) in domain:
+            kinds[origin["Id"]] = "tag"
+        elif logical_id(xsell.delivery.admin_spa_bucket) in domain:
+            kinds[origin["Id"]] = "admin_spa"
+        elif "execute-api" in domain:
+            kinds[origin["Id"]] = "api"
+    return kinds
+
+
+def test_origins_are_private_buckets_and_the_api(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    config = _config(templates)
+    kinds = _origins(xsell, config)
+    assert sorted(kinds.values()) == ["admin_spa", "api", "tag"]
+    for origin in config["Origins"]:
+        if kinds[origin["Id"]] == "api":
+            assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+            assert origin["CustomOriginConfig"]["OriginSSLProtocols"] == ["TLSv1.2"]
+            assert "OriginPath" in origin  # the API stage
+        else:
+            assert "OriginAccessControlId" in origin  # OAC, not a public bucket
+            assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+
+
+def test_behaviours_route_paths_to_the_right_origins(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    config = _config(templates)
+    kinds = _origins(xsell, config)
+    behaviours = [(b["PathPattern"], kinds[b["TargetOriginId"]]) for b in config["CacheBehaviors"]]
+    # Order matters: CloudFront uses the first matching pattern.
+    assert behaviours == [
+        (TAG_PATH, "tag"),
+        (ADMIN_API_PATH, "api"),
+        (ADMIN_PATH, "admin_spa"),
+        (API_PATH, "api"),
+    ]
+    assert kinds[config["DefaultCacheBehavior"]["TargetOriginId"]] == "tag"
+
+
+def test_api_behaviours_are_uncached_and_forward_authorization(templates: dict[str, Template]) -> None:
+    for behaviour in _config(templates)["CacheBehaviors"]:
+        if behaviour["PathPattern"] in (API_PATH, ADMIN_API_PATH):
+            assert behaviour["CachePolicyId"] == CACHING_DISABLED
+            assert behaviour["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+            assert "POST" in behaviour["AllowedMethods"] and "OPTIONS" in behaviour["AllowedMethods"]
+            assert behaviour["ViewerProtocolPolicy"] == "https-only"
+        else:
+            assert behaviour["AllowedMethods"] == ["GET", "HEAD"]
+            assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+
+
+def test_every_behaviour_sends_security_headers(templates: dict[str, Template]) -> None:
+    config = _config(templates)
+    policies = templates["delivery"].find_resources("AWS::CloudFront::ResponseHeadersPolicy")
+    for behaviour in [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]:
+        policy = policies[behaviour["ResponseHeadersPolicyId"]["Ref"]]
+        headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+        assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+        assert headers["ContentTypeOptions"]["Override"] is True
+        assert headers["FrameOptions"]["FrameOption"] == "DENY"
+        if behaviour.get("PathPattern") == ADMIN_PATH:
+            assert "default-src 'self'" in headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+
+
+def test_admin_spa_routes_rewrite_to_index(templates: dict[str, Template]) -> None:
+    admin = next(b for b in _config(templates)["CacheBehaviors"] if b["PathPattern"] == ADMIN_PATH)
+    (association,) = admin["FunctionAssociations"]
+    assert association["EventType"] == "viewer-request"
+    _, function = only(templates["delivery"].find_resources("AWS::CloudFront::Function"))
+    assert "/admin/index.html" in function["Properties"]["FunctionCode"]
+
+
+def test_bucket_policies_allow_only_this_distribution(
+    xsell: XsellApp, templates: dict[str, Template]
+) -> None:
+    distribution_id = logical_id(xsell.delivery.distribution)
+    for bucket in (xsell.delivery.tag_bucket, xsell.delivery.admin_spa_bucket):
+        policies = templates["delivery"].find_resources(
+            "AWS::S3::BucketPolicy", {"Properties": {"Bucket": {"Ref": logical_id(bucket)}}}
+        )
+        _, policy = only(policies)
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        allows = [s for s in statements if s["Effect"] == "Allow"]
+        assert allows and all(s["Principal"] == {"Service": "cloudfront.amazonaws.com"} for s in allows)
+        assert all(distribution_id in as_json(s["Condition"]) for s in allows)
+
+
+def test_access_logging_and_spa_config(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    config = _config(templates)
+    assert config["Logging"]["Bucket"] == {
+        "Fn::GetAtt": [logical_id(xsell.delivery.logs), "RegionalDomainName"]
+    }
+    deployments = templates["delivery"].find_resources("Custom::CDKBucketDeployment")
+    spa_config = [d for d in deployments.values() if "config.json" in as_json(d["Properties"])]
+    assert spa_config, "admin SPA config.json is not deployed"
+    config_json = as_json(spa_config[0]["Properties"])
+    assert logical_id(xsell.admin.user_pool) in config_json
+    assert logical_id(xsell.admin.spa_client) in config_json

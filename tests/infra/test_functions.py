@@ -1,0 +1,113 @@
+"""Each function: right code, runtime, layers, environment contract and no borrowed permissions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+from infra.app import XsellApp
+from infra.config import parse_stage
+from infra.constructs.python_function import POWERTOOLS_SERVICE_NAME, PythonFunction, function_environment
+from tests.infra.conftest import cdk_context, logical_id
+from xsell import env as xsell_env
+from xsell import topology
+
+
+def _functions(xsell: XsellApp) -> dict[str, tuple[str, PythonFunction]]:
+    return {
+        "decide": ("api", xsell.api.functions["decide"]),
+        "admin": ("api", xsell.api.functions["admin"]),
+        "importer": ("ingest", xsell.ingest.importer),
+    }
+
+
+def _props(xsell: XsellApp, templates: dict[str, Template], name: str) -> dict[str, Any]:
+    concern, fn = _functions(xsell)[name]
+    return templates[concern].find_resources("AWS::Lambda::Function")[logical_id(fn.function)]["Properties"]
+
+
+def test_every_topology_function_is_deployed_once(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    assert set(_functions(xsell)) == set(topology.FUNCTIONS)
+    handlers = [
+        props["Properties"]
+        for template in templates.values()
+        for props in template.find_resources(
+            "AWS::Lambda::Function", {"Properties": {"Handler": "handler.lambda_handler"}}
+        ).values()
+    ]
+    assert len(handlers) == len(topology.FUNCTIONS)
+
+
+@pytest.mark.parametrize("name", sorted(topology.FUNCTIONS))
+def test_environment_is_exactly_the_function_spec(
+    xsell: XsellApp, templates: dict[str, Template], name: str
+) -> None:
+    variables = _props(xsell, templates, name)["Environment"]["Variables"]
+    spec = topology.FUNCTIONS[name]
+    assert set(variables) == set(spec.env) | {xsell_env.STAGE, POWERTOOLS_SERVICE_NAME}
+    assert variables[xsell_env.STAGE] == xsell.stage.name
+    assert variables[POWERTOOLS_SERVICE_NAME] == f"xsell-{name}"
+    for variable in spec.env:
+        assert variables[variable], f"{name}: {variable} is empty"
+
+
+@pytest.mark.parametrize("name", sorted(topology.FUNCTIONS))
+def test_table_variables_name_the_right_tables(
+    xsell: XsellApp, templates: dict[str, Template], name: str
+) -> None:
+    variables = _props(xsell, templates, name)["Environment"]["Variables"]
+    for table_name, table in xsell.data.tables.tables.items():
+        variable = xsell.data.tables.schemas[table_name].env_var
+        if variable in variables:
+            # Cross-stack: the value is the Data stack's output for exactly this table's Ref.
+            assert logical_id(table) in str(variables[variable])
+
+
+@pytest.mark.parametrize("name", sorted(topology.FUNCTIONS))
+def test_runtime_architecture_layers_and_logs(
+    xsell: XsellApp, templates: dict[str, Template], name: str
+) -> None:
+    props = _props(xsell, templates, name)
+    concern, fn = _functions(xsell)[name]
+    assert props["Runtime"] == "python3.13"
+    assert props["Architectures"] == ["arm64"]
+    assert props["Handler"] == "handler.lambda_handler"
+    assert props["Description"] == topology.FUNCTIONS[name].description
+    stack = xsell.stacks[concern]
+    assert props["Layers"] == [
+        {"Ref": logical_id(stack.node.find_child(layer_id))}
+        for layer_id in ("XsellCoreLayer", "XsellDepsLayer")
+    ]
+    assert props["LoggingConfig"]["LogGroup"] == {"Ref": logical_id(fn.log_group)}
+    log_group = templates[concern].find_resources("AWS::Logs::LogGroup")[logical_id(fn.log_group)]
+    assert log_group["Properties"]["RetentionInDays"] == xsell.stage.log_retention_days
+    role = templates[concern].find_resources("AWS::IAM::Role")[logical_id(fn.role)]
+    # No AWS-managed policies (AWSLambdaBasicExecutionRole grants logs on every group).
+    assert "ManagedPolicyArns" not in role["Properties"] or all(
+        "iam::aws:policy" not in str(arn) for arn in role["Properties"]["ManagedPolicyArns"]
+    )
+
+
+def test_layers_are_one_asset_each_shared_by_all_stacks(templates: dict[str, Template]) -> None:
+    layers = [
+        props["Properties"]
+        for template in templates.values()
+        for props in template.find_resources("AWS::Lambda::LayerVersion").values()
+        if props["Properties"].get("Description", "").startswith("xsell ")
+    ]
+    # One core + one deps LayerVersion per stack with functions (Ingest, Api) ...
+    assert len(layers) == 4
+    # ... published from the same two assets.
+    assert len({layer["Content"]["S3Key"] for layer in layers}) == 2
+    for layer in layers:
+        assert layer["CompatibleRuntimes"] == ["python3.13"]
+        assert layer["CompatibleArchitectures"] == ["arm64"]
+
+
+def test_missing_environment_value_fails_synth_loudly() -> None:
+    stage = parse_stage("dev", cdk_context()["xsell:stages"]["dev"])
+    spec = topology.FUNCTIONS["importer"]
+    with pytest.raises(ValueError, match=xsell_env.DROP_BUCKET):
+        function_environment(spec, stage, {xsell_env.PROFILES_TABLE: "p", xsell_env.JOBS_TABLE: "j"})

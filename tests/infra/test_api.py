@@ -108,3 +108,12 @@ def test_waf_rate_limit_is_associated_with_the_stage(xsell: XsellApp, templates:
     assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
     stage_id = logical_id(xsell.api.api.deployment_stage)
     assert {"Ref": stage_id} in association["Properties"]["ResourceArn"]["Fn::Join"][1]
+
+
+def test_collect_route_is_public(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    methods = _methods(xsell, templates["api"])
+    props = methods[("/v1/events", "POST")]
+    assert props["AuthorizationType"] == "NONE"
+    function_id = logical_id(xsell.api.functions["collect"].function)
+    assert {"Fn::GetAtt": [function_id, "Arn"]} in props["Integration"]["Uri"]["Fn::Join"][1]
+    assert ("/v1/events", "OPTIONS") in methods

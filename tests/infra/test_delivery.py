@@ -7,7 +7,7 @@ from typing import Any
 from aws_cdk.assertions import Template
 
 from infra.app import XsellApp
-from infra.stacks.delivery import ADMIN_API_PATH, ADMIN_PATH, API_PATH, TAG_PATH
+from infra.stacks.delivery import ADMIN_API_PATH, ADMIN_PATH, API_PATH, HASHED_TAG_PATH, TAG_PATH
 from tests.infra.conftest import as_json, logical_id, only
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -53,6 +53,7 @@ def test_behaviours_route_paths_to_the_right_origins(xsell: XsellApp, templates:
     behaviours = [(b["PathPattern"], kinds[b["TargetOriginId"]]) for b in config["CacheBehaviors"]]
     # Order matters: CloudFront uses the first matching pattern.
     assert behaviours == [
+        (HASHED_TAG_PATH, "tag"),
         (TAG_PATH, "tag"),
         (ADMIN_API_PATH, "api"),
         (ADMIN_PATH, "admin_spa"),
@@ -120,3 +121,19 @@ def test_access_logging_and_spa_config(xsell: XsellApp, templates: dict[str, Tem
     config_json = as_json(spa_config[0]["Properties"])
     assert logical_id(xsell.admin.user_pool) in config_json
     assert logical_id(xsell.admin.spa_client) in config_json
+
+
+def test_hashed_tag_files_are_cached_for_a_year_others_briefly(
+    xsell: XsellApp, templates: dict[str, Template]
+) -> None:
+    behaviours = {b["PathPattern"]: b for b in _config(templates)["CacheBehaviors"]}
+    policies = templates["delivery"].find_resources("AWS::CloudFront::CachePolicy")
+    hashed = policies[behaviours[HASHED_TAG_PATH]["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
+    year = 365 * 24 * 3600
+    assert hashed["MinTTL"] == hashed["DefaultTTL"] == hashed["MaxTTL"] == year
+    # /tag/* keeps the managed CachingOptimized policy; objects carry a 5-minute max-age.
+    assert "Ref" not in as_json(behaviours[TAG_PATH]["CachePolicyId"])
+    deployments = templates["delivery"].find_resources("Custom::CDKBucketDeployment")
+    metadata = {as_json(d["Properties"].get("SystemMetadata", {})) for d in deployments.values()}
+    if any("TagHashedFiles" in k for k in deployments):
+        assert any("immutable" in m and f"max-age={year}" in m for m in metadata)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from aws_cdk.assertions import Template
 from infra.app import XsellApp
 from infra.config import parse_stage
 from infra.constructs.python_function import POWERTOOLS_SERVICE_NAME, PythonFunction, function_environment
-from tests.infra.conftest import cdk_context, logical_id
+from tests.infra.conftest import as_json, cdk_context, logical_id, only
 from xsell import env as xsell_env
 from xsell import topology
 
@@ -19,6 +20,7 @@ def _functions(xsell: XsellApp) -> dict[str, tuple[str, PythonFunction]]:
     return {
         "decide": ("api", xsell.api.functions["decide"]),
         "admin": ("api", xsell.api.functions["admin"]),
+        "collect": ("api", xsell.api.functions["collect"]),
         "importer": ("ingest", xsell.ingest.importer),
     }
 
@@ -111,3 +113,63 @@ def test_missing_environment_value_fails_synth_loudly() -> None:
     spec = topology.FUNCTIONS["importer"]
     with pytest.raises(ValueError, match=xsell_env.DROP_BUCKET):
         function_environment(spec, stage, {xsell_env.PROFILES_TABLE: "p", xsell_env.JOBS_TABLE: "j"})
+
+
+def test_importer_knows_its_queue(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    variables = _props(xsell, templates, "importer")["Environment"]["Variables"]
+    assert variables[xsell_env.IMPORT_QUEUE_URL] == {"Ref": logical_id(xsell.ingest.queue)}
+
+
+def test_secret_holds_a_generated_signing_key(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    secrets = templates["data"].find_resources("AWS::SecretsManager::Secret")
+    assert list(secrets) == [logical_id(xsell.data.secret)]
+    generated = secrets[logical_id(xsell.data.secret)]["Properties"]["GenerateSecretString"]
+    assert generated["GenerateStringKey"] == "signing_key"
+    assert json.loads(generated["SecretStringTemplate"]) == {"sites": {}}
+
+
+@pytest.mark.parametrize("name", ["decide", "collect"])
+def test_secret_reaches_the_functions_that_need_it(
+    xsell: XsellApp, templates: dict[str, Template], name: str
+) -> None:
+    """XSELL_SECRET names the deployment secret, with read access, iff the spec asks for it."""
+    concern, fn = _functions(xsell)[name]
+    variables = _props(xsell, templates, name)["Environment"]["Variables"]
+    policy = as_json(
+        templates[concern].find_resources(
+            "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": logical_id(fn.role)}]}}
+        )
+    )
+    secret_id = logical_id(xsell.data.secret)
+    if xsell_env.SECRET in topology.FUNCTIONS[name].env:
+        assert secret_id in as_json(variables[xsell_env.SECRET])
+        assert "secretsmanager:GetSecretValue" in policy and secret_id in policy
+    else:
+        assert xsell_env.SECRET not in variables
+        assert "secretsmanager:" not in policy
+
+
+def test_collect_has_the_secret(xsell: XsellApp) -> None:
+    assert xsell_env.SECRET in topology.FUNCTIONS["collect"].env
+
+
+def test_collect_may_count_and_stream_only(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    fn = xsell.api.functions["collect"]
+    _, policy = only(
+        templates["api"].find_resources(
+            "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": logical_id(fn.role)}]}}
+        )
+    )
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    actions = {
+        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert actions - {"logs:CreateLogStream", "logs:PutLogEvents"} == {
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+        "firehose:PutRecordBatch",
+        "secretsmanager:GetSecretValue",
+    }
+    text = as_json(statements)
+    assert logical_id(xsell.data.tables["counters"]) in text
+    assert logical_id(xsell.analytics.stream) in text

@@ -85,32 +85,83 @@ def test_dlq_alarm_notifies_the_alarm_topic(xsell: XsellApp, templates: dict[str
     )
 
 
-def test_importer_may_read_incoming_and_write_results_only(
-    xsell: XsellApp, templates: dict[str, Template]
-) -> None:
+def _importer_statements(xsell: XsellApp, templates: dict[str, Template]) -> list[dict]:
     role = logical_id(xsell.ingest.importer.role)
     policies = templates["ingest"].find_resources(
         "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": role}]}}
     )
     _, policy = only(policies)
-    s3_statements = [
-        s for s in policy["Properties"]["PolicyDocument"]["Statement"] if as_json(s["Action"]).count("s3:")
-    ]
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def _actions(statement: dict) -> set[str]:
+    action = statement["Action"]
+    return {action} if isinstance(action, str) else set(action)
+
+
+def test_importer_may_read_incoming_and_manage_results_only(
+    xsell: XsellApp, templates: dict[str, Template]
+) -> None:
+    statements = _importer_statements(xsell, templates)
+    s3_statements = [s for s in statements if as_json(s["Action"]).count("s3:")]
     drop = logical_id(xsell.ingest.drop_bucket)
-    granted = {as_json(s["Action"]): as_json(s["Resource"]) for s in s3_statements}
+    granted = {as_json(sorted(_actions(s))): as_json(s["Resource"]) for s in s3_statements}
     assert granted == {
         as_json(["s3:GetObject", "s3:GetObjectVersion"]): as_json(
             {"Fn::Join": ["", [{"Fn::GetAtt": [drop, "Arn"]}, f"/{topology.DROP_PREFIX}*"]]}
         ),
-        as_json("s3:PutObject"): as_json(
+        as_json(["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"]): as_json(
             {"Fn::Join": ["", [{"Fn::GetAtt": [drop, "Arn"]}, f"/{topology.RESULTS_PREFIX}*"]]}
         ),
     }
-    tables = as_json(policy)
-    for table in ("profiles", "jobs"):
-        assert logical_id(xsell.data.tables[table]) in tables
-    for table in ("config", "counters"):
-        assert logical_id(xsell.data.tables[table]) not in tables
+
+
+def _dynamodb_actions(
+    xsell: XsellApp, templates: dict[str, Template], table: str, suffix: str = ""
+) -> set[str]:
+    """Actions granted on exactly ``<table arn><suffix>``."""
+    table_id = logical_id(xsell.data.tables[table])
+    found: set[str] = set()
+    for statement in _importer_statements(xsell, templates):
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        for resource in resources:
+            text = as_json(resource)
+            if table_id in text and (text.endswith(f'"{suffix}"]]}}') if suffix else "/index/" not in text):
+                found |= _actions(statement)
+    return found
+
+
+def test_importer_table_permissions(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    profiles = _dynamodb_actions(xsell, templates, "profiles")
+    assert {
+        "dynamodb:PartiQLInsert",
+        "dynamodb:PartiQLUpdate",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+    } <= profiles
+    assert _dynamodb_actions(xsell, templates, "counters") == {
+        "dynamodb:BatchWriteItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
+    }
+    assert _dynamodb_actions(xsell, templates, "config") == {"dynamodb:GetItem"}
+    assert _dynamodb_actions(xsell, templates, "config", "/index/by_kind") == {"dynamodb:Query"}
+    assert {"dynamodb:PutItem", "dynamodb:UpdateItem"} <= _dynamodb_actions(xsell, templates, "jobs")
+
+
+def test_importer_may_continue_on_its_own_queue(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    queue_arn = {"Fn::GetAtt": [logical_id(xsell.ingest.queue), "Arn"]}
+    sends = [s for s in _importer_statements(xsell, templates) if "sqs:SendMessage" in _actions(s)]
+    assert sends and all(s["Resource"] == queue_arn for s in sends)
+
+
+def test_importer_timeout_is_fifteen_minutes(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    functions = templates["ingest"].find_resources("AWS::Lambda::Function")
+    assert functions[logical_id(xsell.ingest.importer.function)]["Properties"]["Timeout"] == 900
+    queue = templates["ingest"].find_resources("AWS::SQS::Queue")[logical_id(xsell.ingest.queue)]
+    assert queue["Properties"]["VisibilityTimeout"] == 90 * 60
 
 
 def test_drop_bucket_is_versioned_private_and_tls_only(

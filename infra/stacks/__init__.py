@@ -1,0 +1,1 @@
+"""One CloudFormation stack per concern; app.py wires them together."""

@@ -1,0 +1,317 @@
+"""Api: the REST API whose routes come from ``xsell.topology.API_ROUTES``, and its functions.
+
+Public routes (``authorized=False``, the tag's ``/v1/*``) rely on the site key,
+origin allow-list and signed customer token checked in the function; the admin
+routes sit behind a Cognito user-pool authorizer, and the admin function still
+checks role and brand itself. A regional WAF web ACL rate-limits the stage;
+CloudFront forwards ``/v1/*`` and ``/admin/v1/*`` here (Delivery stack).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesisfirehose as firehose
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from infra.config import StageConfig
+from infra.constructs.python_function import PythonFunction, log_retention
+from infra.constructs.tables import XsellTables
+from infra.nag import acknowledge
+from xsell import env as xsell_env
+from xsell import topology
+
+# (memory MB, timeout) per function behind the API. decide is latency-bound:
+# more memory buys CPU for a faster compiled-config evaluation and cold start.
+FUNCTION_SIZING: dict[str, tuple[int, Duration]] = {
+    "decide": (1024, Duration.seconds(5)),
+    "admin": (512, Duration.seconds(29)),  # API Gateway's integration timeout
+    "collect": (256, Duration.seconds(5)),  # verify, count, forward to Firehose
+}
+# The per-source limit is a ceiling for callers that bypass CloudFront; traffic
+# through CloudFront arrives from many edge addresses and is limited per viewer.
+DIRECT_SOURCE_LIMIT_FACTOR = 10
+
+
+class ApiStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: StageConfig,
+        tables: XsellTables,
+        drop_bucket: s3.IBucket,
+        admin_drop_access: iam.IManagedPolicy,
+        user_pool: cognito.IUserPool,
+        alarm_topic: sns.ITopic,
+        secret: secretsmanager.ISecret,
+        events_stream: firehose.IDeliveryStream,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        available_env = {
+            **tables.environment(),
+            xsell_env.DROP_BUCKET: drop_bucket.bucket_name,
+            xsell_env.ALLOWED_ORIGINS: ",".join(stage.allowed_origins),
+            xsell_env.SECRET: secret.secret_arn,
+            xsell_env.EVENTS_STREAM: events_stream.delivery_stream_name,
+        }
+        self.functions: dict[str, PythonFunction] = {}
+        for name in sorted({route.function for route in topology.API_ROUTES}):
+            if name not in FUNCTION_SIZING:
+                raise KeyError(
+                    f"API route function {name!r} has no sizing in infra/stacks/api.py FUNCTION_SIZING"
+                )
+            memory, timeout = FUNCTION_SIZING[name]
+            self.functions[name] = PythonFunction(
+                self,
+                name.capitalize(),
+                spec=topology.FUNCTIONS[name],
+                stage=stage,
+                environment=available_env,
+                memory_size=memory,
+                timeout=timeout,
+                alarm_topic=alarm_topic,
+            )
+        self._grant(tables, admin_drop_access, secret, events_stream)
+
+        self.api = self._rest_api(stage)
+        self.validator = self.api.add_request_validator(
+            "RequestValidator",
+            validate_request_body=True,
+            validate_request_parameters=True,
+        )
+        self.authorizer = apigw.CognitoUserPoolsAuthorizer(
+            self,
+            "AdminAuthorizer",
+            cognito_user_pools=[user_pool],
+            results_cache_ttl=Duration.minutes(5),
+        )
+        for route in topology.API_ROUTES:
+            self._add_route(route, stage)
+
+        self._web_acl(stage)
+        self._alarms(stage, alarm_topic)
+        acknowledge(
+            self.api.node.find_child("CloudWatchRole"),
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+            "The account-level API Gateway logging role (AWS::ApiGateway::Account) must be able to "
+            "create log groups named after any API and stage; AWS documents this managed policy for "
+            "exactly that role.",
+        )
+        CfnOutput(self, "ApiUrl", value=self.api.url)
+
+    def _grant(
+        self,
+        tables: XsellTables,
+        admin_drop_access: iam.IManagedPolicy,
+        secret: secretsmanager.ISecret,
+        events_stream: firehose.IDeliveryStream,
+    ) -> None:
+        # The deployment secret, for exactly the functions whose spec names it.
+        for fn in self.functions.values():
+            if xsell_env.SECRET in fn.spec.env:
+                fn.function.add_to_role_policy(
+                    iam.PolicyStatement(
+                        actions=["secretsmanager:GetSecretValue"], resources=[secret.secret_arn]
+                    )
+                )
+
+        decide = self.functions["decide"].function
+        tables.grant(decide, "profiles", read=True)
+        tables.grant(decide, "config", read=True)
+        # Quota/frequency counters move by conditional ADD (TransactWriteItems when two move together).
+        tables.grant(decide, "counters", read=True, write=True)
+
+        admin = self.functions["admin"]
+        tables.grant(admin.function, "config", read=True, write=True)
+        tables.grant(admin.function, "jobs", read=True)
+        # Presigned partner upload URLs (incoming/) and error report downloads (results/),
+        # as published by the Ingest stack that owns the bucket.
+        admin.role.add_managed_policy(admin_drop_access)
+
+        collect = self.functions["collect"].function
+        # Event dedupe/marks: conditional puts, and deletes to undo a mark when the stream refuses.
+        collect.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:DeleteItem", "dynamodb:PutItem"], resources=[tables["counters"].table_arn]
+            )
+        )
+        collect.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["firehose:PutRecordBatch"], resources=[events_stream.delivery_stream_arn]
+            )
+        )
+
+    def _rest_api(self, stage: StageConfig) -> apigw.RestApi:
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=log_retention(stage.log_retention_days),
+            removal_policy=RemovalPolicy.RETAIN if stage.prod_like else RemovalPolicy.DESTROY,
+        )
+        return apigw.RestApi(
+            self,
+            "Api",
+            rest_api_name=f"xsell-{stage.name}",
+            description="xsell public decision API and admin API",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            # Execution logging (ERROR level) needs the account-level CloudWatch role;
+            # it is retained so another API in the account keeps logging if this stack goes.
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
+            deploy_options=apigw.StageOptions(
+                stage_name=stage.name,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                # Never log request/response bodies: they carry customer tokens.
+                data_trace_enabled=False,
+                metrics_enabled=True,
+                throttling_rate_limit=stage.api_throttle.rate_limit,
+                throttling_burst_limit=stage.api_throttle.burst_limit,
+            ),
+        )
+
+    def _add_route(self, route: topology.Route, stage: StageConfig) -> None:
+        resource = self.api.root.resource_for_path(route.path)
+        function: lambda_.IFunction = self.functions[route.function].function
+        # allow_test_invoke=False: no extra Lambda permission for the console's test button.
+        integration = apigw.LambdaIntegration(function, allow_test_invoke=False)
+        if route.authorized:
+            resource.add_method(
+                route.method,
+                integration,
+                authorizer=self.authorizer,
+                authorization_type=apigw.AuthorizationType.COGNITO,
+                request_validator=self.validator,
+            )
+            return
+        method = resource.add_method(
+            route.method,
+            integration,
+            authorization_type=apigw.AuthorizationType.NONE,
+            request_validator=self.validator,
+        )
+        reason = (
+            f"{route.method} {route.path} is called by the site tag from anonymous browsers on brand sites; "
+            "the function authenticates each call by site key + origin allow-list and an HMAC-signed, "
+            "expiring customer token (ARCHITECTURE.md, Security model). WAF rate-limits the stage."
+        )
+        acknowledge(method, "AwsSolutions-APIG4", reason)
+        acknowledge(method, "AwsSolutions-COG4", reason)
+        if route.method != "ANY":
+            # The tag calls the API cross-origin (brand site -> CDN domain) with a
+            # JSON body, so browsers send a preflight; answer it for the brands' sites only.
+            # (cdk-nag does not ask for authorization on OPTIONS methods.)
+            resource.add_cors_preflight(
+                allow_origins=list(stage.allowed_origins),
+                allow_methods=[route.method],
+                allow_headers=["Content-Type"],
+                max_age=Duration.hours(1),
+            )
+
+    def _web_acl(self, stage: StageConfig) -> None:
+        def visibility(metric: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+            return wafv2.CfnWebACL.VisibilityConfigProperty(
+                cloud_watch_metrics_enabled=True,
+                metric_name=f"xsell-{stage.name}-{metric}",
+                sampled_requests_enabled=True,
+            )
+
+        def rate_rule(name: str, priority: int, statement: Any) -> wafv2.CfnWebACL.RuleProperty:
+            return wafv2.CfnWebACL.RuleProperty(
+                name=name,
+                priority=priority,
+                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                statement=wafv2.CfnWebACL.StatementProperty(rate_based_statement=statement),
+                visibility_config=visibility(name),
+            )
+
+        self.web_acl = wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=visibility("api"),
+            rules=[
+                # Behind CloudFront the source address is an edge server; the viewer
+                # is the first X-Forwarded-For address.
+                rate_rule(
+                    "rate-per-viewer",
+                    0,
+                    wafv2.CfnWebACL.RateBasedStatementProperty(
+                        limit=stage.waf_rate_limit,
+                        aggregate_key_type="FORWARDED_IP",
+                        forwarded_ip_config=wafv2.CfnWebACL.ForwardedIPConfigurationProperty(
+                            header_name="X-Forwarded-For",
+                            fallback_behavior="NO_MATCH",
+                        ),
+                        evaluation_window_sec=300,
+                    ),
+                ),
+                rate_rule(
+                    "rate-per-source",
+                    1,
+                    wafv2.CfnWebACL.RateBasedStatementProperty(
+                        limit=stage.waf_rate_limit * DIRECT_SOURCE_LIMIT_FACTOR,
+                        aggregate_key_type="IP",
+                        evaluation_window_sec=300,
+                    ),
+                ),
+                wafv2.CfnWebACL.RuleProperty(
+                    name="aws-known-bad-inputs",
+                    priority=2,
+                    override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                            vendor_name="AWS",
+                            name="AWSManagedRulesKnownBadInputsRuleSet",
+                        )
+                    ),
+                    visibility_config=visibility("aws-known-bad-inputs"),
+                ),
+            ],
+        )
+        wafv2.CfnWebACLAssociation(
+            self,
+            "WebAclAssociation",
+            resource_arn=self.api.deployment_stage.stage_arn,
+            web_acl_arn=self.web_acl.attr_arn,
+        )
+
+    def _alarms(self, stage: StageConfig, topic: sns.ITopic) -> None:
+        alarm = cloudwatch.Alarm(
+            self,
+            "Api5xx",
+            alarm_description=f"xsell {stage.name}: the API returned 5xx responses",
+            metric=self.api.metric_server_error(period=Duration.minutes(5), statistic="Sum"),
+            threshold=5,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(cw_actions.SnsAction(topic))

@@ -1,0 +1,105 @@
+"""Dashboard: one CloudWatch dashboard per stage over API, functions, import queue and events.
+
+Last in the dependency order: it only reads metrics of resources the other
+stacks own, so nothing depends on it and it can change freely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_kinesisfirehose as firehose
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.config import StageConfig
+
+PERIOD = Duration.minutes(5)
+
+
+class DashboardStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: StageConfig,
+        api: apigw.RestApi,
+        functions: Mapping[str, lambda_.IFunction],
+        import_queue: sqs.IQueue,
+        import_dlq: sqs.IQueue,
+        events_stream: firehose.IDeliveryStream,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"xsell-{stage.name}")
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="API requests and errors",
+                left=[api.metric_count(period=PERIOD)],
+                right=[api.metric_client_error(period=PERIOD), api.metric_server_error(period=PERIOD)],
+                width=12,
+            ),
+            cloudwatch.GraphWidget(
+                title="API latency (p50 / p99)",
+                left=[
+                    api.metric_latency(period=PERIOD, statistic="p50"),
+                    api.metric_latency(period=PERIOD, statistic="p99"),
+                ],
+                width=12,
+            ),
+        )
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Function invocations",
+                left=[
+                    fn.metric_invocations(period=PERIOD, label=name) for name, fn in sorted(functions.items())
+                ],
+                width=8,
+            ),
+            cloudwatch.GraphWidget(
+                title="Function errors and throttles",
+                left=[fn.metric_errors(period=PERIOD, label=name) for name, fn in sorted(functions.items())],
+                right=[
+                    fn.metric_throttles(period=PERIOD, label=f"{name} throttles")
+                    for name, fn in sorted(functions.items())
+                ],
+                width=8,
+            ),
+            cloudwatch.GraphWidget(
+                title="Function duration p95",
+                left=[
+                    fn.metric_duration(period=PERIOD, statistic="p95", label=name)
+                    for name, fn in sorted(functions.items())
+                ],
+                width=8,
+            ),
+        )
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Import queue",
+                left=[
+                    import_queue.metric_approximate_number_of_messages_visible(
+                        period=PERIOD, label="waiting"
+                    ),
+                    import_dlq.metric_approximate_number_of_messages_visible(period=PERIOD, label="in DLQ"),
+                ],
+                right=[
+                    import_queue.metric_approximate_age_of_oldest_message(period=PERIOD, label="oldest (s)")
+                ],
+                width=12,
+            ),
+            cloudwatch.GraphWidget(
+                title="Events delivered to S3",
+                left=[
+                    events_stream.metric_incoming_records(period=PERIOD),
+                    events_stream.metric("DeliveryToS3.Records", period=PERIOD, statistic="Sum"),
+                ],
+                width=12,
+            ),
+        )

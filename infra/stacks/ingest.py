@@ -1,0 +1,260 @@
+"""Ingest: partner CSV drop bucket -> S3 notification -> SQS (+DLQ) -> importer function.
+
+Partners write ``incoming/<partner>/<dataset>/<file>.csv``; only objects under
+``DROP_PREFIX`` ending in ``DROP_SUFFIX`` notify the queue, so the importer's own
+error reports under ``results/`` can never trigger an import. One message is one
+file (batch size 1): a bad file fails alone and, after ``IMPORT_MAX_RECEIVES``
+attempts, waits in the DLQ while the DLQ alarm tells the operators.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.config import StageConfig
+from infra.constructs.buckets import log_bucket, secure_bucket
+from infra.constructs.python_function import PythonFunction
+from infra.constructs.tables import XsellTables
+from infra.nag import acknowledge, arn_finding
+from xsell import env as xsell_env
+from xsell import topology
+
+# Large files (1M+ rows) must finish inside one invocation.
+IMPORTER_TIMEOUT = Duration.minutes(15)
+# 1769 MB is one full vCPU: CSV parsing is CPU-bound.
+IMPORTER_MEMORY_MB = 1769
+# Caps parallel imports so a burst of uploads cannot starve the decide path of
+# DynamoDB capacity; SQS simply holds the rest.
+IMPORTER_MAX_CONCURRENCY = 5
+
+
+class IngestStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: StageConfig,
+        tables: XsellTables,
+        alarm_topic: sns.ITopic,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.access_logs = log_bucket(self, "AccessLogs", retention_days=stage.log_retention_days)
+        # Versioned: an import job is keyed on the object *version*, so a re-uploaded
+        # file with the same name is a new job and a re-delivered event is not.
+        self.drop_bucket = secure_bucket(
+            self,
+            "Drop",
+            access_logs=self.access_logs,
+            versioned=True,
+            lifecycle_rules=[
+                # Partner files carry personal data: keep them only as long as a
+                # re-import or an investigation plausibly needs them.
+                s3.LifecycleRule(
+                    id="expire-incoming",
+                    prefix=topology.DROP_PREFIX,
+                    expiration=Duration.days(30),
+                ),
+                s3.LifecycleRule(
+                    id="expire-results",
+                    prefix=topology.RESULTS_PREFIX,
+                    expiration=Duration.days(90),
+                ),
+                s3.LifecycleRule(id="expire-noncurrent", noncurrent_version_expiration=Duration.days(7)),
+                s3.LifecycleRule(
+                    id="abort-uploads", abort_incomplete_multipart_upload_after=Duration.days(1)
+                ),
+            ],
+        )
+
+        self.dlq = sqs.Queue(
+            self,
+            "ImportDlq",
+            queue_name=f"{topology.IMPORT_DLQ}-{stage.name}",
+            retention_period=Duration.days(14),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        self.queue = sqs.Queue(
+            self,
+            "ImportQueue",
+            queue_name=f"{topology.IMPORT_QUEUE}-{stage.name}",
+            # AWS guidance for Lambda SQS sources: at least 6x the function timeout,
+            # so a message is not redelivered while an import is still running.
+            visibility_timeout=Duration.minutes(IMPORTER_TIMEOUT.to_minutes() * 6),
+            retention_period=Duration.days(4),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                max_receive_count=topology.IMPORT_MAX_RECEIVES,
+                queue=self.dlq,
+            ),
+            # SQS-managed SSE: S3 can publish to it without a KMS key policy.
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        self.drop_bucket.add_event_notification(
+            s3.EventType.OBJECT_CREATED,
+            s3n.SqsDestination(self.queue),
+            s3.NotificationKeyFilter(prefix=topology.DROP_PREFIX, suffix=topology.DROP_SUFFIX),
+        )
+
+        self.importer = PythonFunction(
+            self,
+            "Importer",
+            spec=topology.FUNCTIONS["importer"],
+            stage=stage,
+            environment={
+                **tables.environment(),
+                xsell_env.DROP_BUCKET: self.drop_bucket.bucket_name,
+                xsell_env.IMPORT_QUEUE_URL: self.queue.queue_url,
+            },
+            memory_size=IMPORTER_MEMORY_MB,
+            timeout=IMPORTER_TIMEOUT,
+            alarm_topic=alarm_topic,
+        )
+        importer = self.importer.function
+        importer.add_event_source(
+            event_sources.SqsEventSource(
+                self.queue,
+                batch_size=1,
+                # The handler reports failed message ids; only those are retried.
+                report_batch_item_failures=True,
+                max_concurrency=IMPORTER_MAX_CONCURRENCY,
+            )
+        )
+        self._grant_importer(tables)
+        self._acknowledge_prefix_wildcards(self.importer.role)
+
+        # What the admin API may do in the drop bucket, published from the stack that
+        # owns the bucket (the Api stack attaches it to the admin function's role):
+        # sign partner upload URLs under incoming/ and read error reports.
+        self.admin_drop_access = iam.ManagedPolicy(
+            self,
+            "AdminDropAccess",
+            description=f"xsell {stage.name}: admin API access to the partner drop bucket",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["s3:PutObject"],
+                    resources=[self.drop_bucket.arn_for_objects(f"{topology.DROP_PREFIX}*")],
+                ),
+                iam.PolicyStatement(
+                    actions=["s3:GetObject"],
+                    resources=[self.drop_bucket.arn_for_objects(f"{topology.RESULTS_PREFIX}*")],
+                ),
+            ],
+        )
+        self._acknowledge_prefix_wildcards(self.admin_drop_access)
+
+        self._alarms(stage, alarm_topic)
+        self._acknowledge_notification_handler()
+        CfnOutput(self, "DropBucketName", value=self.drop_bucket.bucket_name)
+        CfnOutput(self, "ImportQueueUrl", value=self.queue.queue_url)
+        CfnOutput(self, "ImportDlqUrl", value=self.dlq.queue_url)
+
+    def _grant_importer(self, tables: XsellTables) -> None:
+        """Least privilege for the importer, action by action (docs/decisions.md)."""
+        importer = self.importer.function
+        # Profiles: conditional upserts as PartiQL batches (BatchExecuteStatement is
+        # authorised per statement by PartiQLUpdate / PartiQLInsert) plus item access.
+        tables.grant(importer, "profiles", read=True, write=True)
+        importer.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate"],
+                resources=[tables["profiles"].table_arn],
+            )
+        )
+        tables.grant(importer, "jobs", read=True, write=True)
+        # Counters: erasure queries a customer's counters and batch-deletes them.
+        importer.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:Query"],
+                resources=[tables["counters"].table_arn],
+            )
+        )
+        # Config: partner settings by key, configured sites and brands by kind.
+        config = tables["config"]
+        by_kind = next(i.name for i in tables.schemas["config"].global_indexes if i.name == "by_kind")
+        importer.add_to_role_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[config.table_arn])
+        )
+        importer.add_to_role_policy(
+            iam.PolicyStatement(actions=["dynamodb:Query"], resources=[f"{config.table_arn}/index/{by_kind}"])
+        )
+        # Partner files: read any version (jobs are keyed on it) under incoming/.
+        importer.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject", "s3:GetObjectVersion"],
+                resources=[self.drop_bucket.arn_for_objects(f"{topology.DROP_PREFIX}*")],
+            )
+        )
+        # Error reports under results/: parts are written, read back, concatenated
+        # (multipart beyond 8 MiB) and deleted.
+        importer.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+                resources=[self.drop_bucket.arn_for_objects(f"{topology.RESULTS_PREFIX}*")],
+            )
+        )
+        # Follow-up messages that continue a long file in the next invocation.
+        self.queue.grant_send_messages(importer)
+
+    def _alarms(self, stage: StageConfig, topic: sns.ITopic) -> None:
+        action = cw_actions.SnsAction(topic)
+        dlq_alarm = cloudwatch.Alarm(
+            self,
+            "ImportDlqNotEmpty",
+            alarm_description=(
+                f"xsell {stage.name}: an import failed {topology.IMPORT_MAX_RECEIVES} times and is in the DLQ"
+            ),
+            metric=self.dlq.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(1), statistic="Maximum"
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        dlq_alarm.add_alarm_action(action)
+        stuck_alarm = cloudwatch.Alarm(
+            self,
+            "ImportQueueStuck",
+            alarm_description=f"xsell {stage.name}: partner files have waited over an hour for import",
+            metric=self.queue.metric_approximate_age_of_oldest_message(
+                period=Duration.minutes(5), statistic="Maximum"
+            ),
+            threshold=3600,
+            evaluation_periods=3,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        stuck_alarm.add_alarm_action(action)
+
+    def _acknowledge_prefix_wildcards(self, scope: iam.Role | iam.ManagedPolicy) -> None:
+        for prefix in (topology.DROP_PREFIX, topology.RESULTS_PREFIX):
+            acknowledge(
+                scope,
+                f"AwsSolutions-IAM5[{arn_finding(self.drop_bucket, f'/{prefix}*')}]",
+                f"Object keys under {prefix} are chosen by partners and job ids at run time; the "
+                f"wildcard is the key prefix within the one drop bucket, with explicit actions only.",
+            )
+
+    def _acknowledge_notification_handler(self) -> None:
+        # CDK's singleton that installs the bucket notification (a custom resource).
+        handler = next(c for c in self.node.children if c.node.id.startswith("BucketNotificationsHandler"))
+        acknowledge(
+            handler,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+            "CDK-owned deploy-time helper (BucketNotificationsHandler) that only writes its own logs; "
+            "its role is not configurable in aws-cdk-lib and it never touches application data.",
+        )

@@ -10,6 +10,7 @@ from demo import brands, customers
 from xsell import topology
 from xsell.dal import config as config_store
 from xsell.dal import jobs
+from xsell.dal import secrets as secret_store
 from xsell.importing.runner import ObjectRef
 
 PARTNER = "demo-group"
@@ -19,6 +20,8 @@ DEFAULT_CUSTOMERS = 3000
 def seed_config(site_urls: dict[str, str], asset_base: str) -> None:
     for site in brands.sites(site_urls):
         config_store.put("site", site["site_id"], site)
+        # Each demo brand's "backend" signs identity tokens with its own secret.
+        secret_store.set_site_secret(site["site_id"], f"demo-secret-{site['site_id']}")
     for campaign in brands.campaigns(site_urls, asset_base):
         config_store.put("campaign", campaign["campaign_id"], campaign)
 

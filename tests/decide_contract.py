@@ -16,33 +16,13 @@ import uuid
 from typing import Any
 
 from xsell import signing
+from xsell.decisioning import tokens
 
 SLOT_TTL = 24 * 3600
 REF_TTL = 7 * 24 * 3600
 
 
-def claims(
-    key: bytes,
-    *,
-    decision_id: str,
-    site: str,
-    slot: str,
-    campaign: str,
-    creative: str | None,
-    source: str,
-    destination: str,
-    customer_id: str,
-) -> dict[str, Any]:
-    return {
-        "d": decision_id,
-        "s": site,
-        "sl": slot,
-        "c": campaign,
-        "cr": creative,
-        "b": source,
-        "db": destination,
-        "u": signing.customer_hash(key, customer_id),
-    }
+claims = tokens.slot_claims
 
 
 def slot_token(key: bytes, payload: dict[str, Any], holdout: bool = False, now: float | None = None) -> str:

@@ -87,3 +87,47 @@ def test_handlers_never_crashed(local_system):
     decide(local_system, {"site": "umi-web", "customer": {"id": customer_id(1)}, "slots": ["top-banner"]})
     assert local_system.gateway.errors == 0
     assert brands_used(1)  # the demo customer exists in the generator
+
+
+def _token_body(site: str, token: str) -> dict:
+    return {"site": site, "customer": {"token": token}, "slots": ["top-banner"]}
+
+
+def test_signed_identity_gets_a_banner_with_verifiable_tokens(local_system):
+    from xsell.dal import secrets
+    from xsell.decisioning.tokens import mint_identity_token
+    from xsell.signing import customer_hash, verify
+
+    token = mint_identity_token(secrets.site_secret("hana-web"), "hana-web", "signed-customer")
+    status, answer = decide(local_system, _token_body("hana-web", token))
+    assert status == 200
+    slot = answer["slots"]["top-banner"]
+    key = secrets.signing_key()
+    claims = verify(key, "slot", slot["token"])
+    assert (claims["d"], claims["s"], claims["c"], claims["b"], claims["db"], claims["h"]) == (
+        answer["decision_id"],
+        "hana-web",
+        "hana-to-tabi",
+        "hana",
+        "tabi",
+        0,
+    )
+    assert claims["u"] == customer_hash(key, "signed-customer")
+    assert "signed-customer" not in slot["token"] + slot["ref"]
+    assert verify(key, "ref", slot["ref"])["d"] == answer["decision_id"]
+
+
+@pytest.mark.parametrize("case", ["other_site", "forged", "expired", "garbage"])
+def test_bad_identity_tokens_get_401(local_system, case):
+    from xsell.dal import secrets
+    from xsell.decisioning.tokens import mint_identity_token
+
+    hana = secrets.site_secret("hana-web")
+    token = {
+        "other_site": mint_identity_token(secrets.site_secret("tabi-web"), "tabi-web", "c1"),
+        "forged": mint_identity_token(b"not-the-secret", "hana-web", "c1"),
+        "expired": mint_identity_token(hana, "hana-web", "c1", ttl_seconds=-10),
+        "garbage": "abc",
+    }[case]
+    status, answer = decide(local_system, _token_body("hana-web", token))
+    assert (status, answer["error"]) == (401, "identity_rejected")

@@ -40,3 +40,13 @@ def forget() -> None:
     global _cached
     with _lock:
         _cached = None
+
+
+def set_site_secret(site_id: str, secret: str) -> None:
+    """Store (or rotate) the identity-token secret of one site."""
+    client = aws.client("secretsmanager")
+    name = env.get(env.SECRET)
+    document = json.loads(client.get_secret_value(SecretId=name)["SecretString"])
+    document.setdefault("sites", {})[site_id] = secret
+    client.put_secret_value(SecretId=name, SecretString=json.dumps(document))
+    forget()

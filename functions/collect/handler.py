@@ -10,38 +10,25 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from xsell import env, topology
 from xsell.errors import InvalidRequest
-from xsell.measuring.events import BodyTooLarge
+from xsell.http import error_response, register_domain_errors
 from xsell.measuring.service import EventsUnavailable, collect
 
 env.require(topology.FUNCTIONS["collect"].env)
 logger = Logger(service="xsell-collect")
 # Events carry signed tokens, so any origin may send them; the tokens say which site they are for.
 app = APIGatewayRestResolver(cors=CORSConfig(allow_origin="*", max_age=600))
-
-
-def _error(status: int, code: str, message: str) -> Response:
-    return Response(status, content_types.APPLICATION_JSON, {"error": code, "message": message})
-
-
-@app.exception_handler(BodyTooLarge)
-def _too_large(exc: BodyTooLarge) -> Response:
-    return _error(413, "body_too_large", str(exc))
-
-
-@app.exception_handler(InvalidRequest)
-def _invalid(exc: InvalidRequest) -> Response:
-    return _error(400, "invalid_request", str(exc))
+register_domain_errors(app)
 
 
 @app.exception_handler(EventsUnavailable)
 def _unavailable(exc: EventsUnavailable) -> Response:
     logger.error("events not stored", extra={"reason": str(exc)})
-    return _error(503, "unavailable", "events could not be stored; they may be sent again")
+    return error_response(503, "unavailable", "events could not be stored; they may be sent again")
 
 
 @app.post("/v1/events")

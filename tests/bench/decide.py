@@ -54,7 +54,36 @@ def _percentiles(campaigns: int, calls: int = 3000) -> tuple[float, float]:
 
 
 def run() -> Iterator[tuple[str, float, str]]:
+    yield from run_import_ratio()
     for count in (10, 100, 500):
         p50, p99 = _percentiles(count)
         yield f"decide.compute_p50_us_{count}_campaigns", round(p50, 1), "us"
         yield f"decide.compute_p99_us_{count}_campaigns", round(p99, 1), "us"
+
+
+def _fresh_import_s(code: str, runs: int = 7) -> float:
+    """Best wall time of a fresh interpreter running ``code`` (cold-start proxy)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {
+        "XSELL_STAGE": "local",
+        "PYTHONPATH": f"{ROOT}:{ROOT / 'layers/core/python'}",
+        "PATH": "/usr/bin:/bin",
+    }
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def run_import_ratio() -> Iterator[tuple[str, float, str]]:
+    bare = _fresh_import_s("import boto3")
+    handler = _fresh_import_s("import functions.decide.handler")
+    yield "decide.import_s", round(handler, 3), "s"
+    yield "decide.boto3_import_s", round(bare, 3), "s"
+    yield "decide.import_ratio", round(handler / bare, 2), "ratio"

@@ -25,6 +25,21 @@ REF_TTL = 7 * 24 * 3600
 claims = tokens.slot_claims
 
 
+def demo_claims(key: bytes, customer_id: str) -> dict[str, Any]:
+    """One fresh decision on the demo hana site's top banner, referring to tabi."""
+    return claims(
+        key,
+        decision_id=uuid.uuid4().hex,
+        site="hana-web",
+        slot="top-banner",
+        campaign="hana-to-tabi",
+        creative="hana-to-tabi-a",
+        source="hana",
+        destination="tabi",
+        customer_id=customer_id,
+    )
+
+
 def slot_token(key: bytes, payload: dict[str, Any], holdout: bool = False, now: float | None = None) -> str:
     return signing.sign(key, "slot", {**payload, "h": 1 if holdout else 0}, SLOT_TTL, now)
 

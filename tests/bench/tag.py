@@ -9,7 +9,6 @@ import json
 import os
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -87,17 +86,7 @@ def _collect_rate(system: Any) -> float:
     key = secrets.signing_key()
 
     def impression() -> dict[str, str]:
-        claims = contract.claims(
-            key,
-            decision_id=uuid.uuid4().hex,
-            site="hana-web",
-            slot="top-banner",
-            campaign="hana-to-tabi",
-            creative="hana-to-tabi-a",
-            source="hana",
-            destination="tabi",
-            customer_id="BENCH",
-        )
+        claims = contract.demo_claims(key, "BENCH")
         return {"type": "impression", "token": contract.slot_token(key, claims)}
 
     bodies = [

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import urllib.error
 import urllib.request
-import uuid
 
 import pytest
 
@@ -45,17 +44,7 @@ def key(local_system) -> bytes:
 @pytest.fixture
 def claims(key) -> dict:
     """One fresh decision on the hana site's top banner, referring to tabi."""
-    return contract.claims(
-        key,
-        decision_id=uuid.uuid4().hex,
-        site="hana-web",
-        slot="top-banner",
-        campaign="hana-to-tabi",
-        creative="hana-to-tabi-a",
-        source="hana",
-        destination="tabi",
-        customer_id=CUSTOMER,
-    )
+    return contract.demo_claims(key, CUSTOMER)
 
 
 def stored(decision_id: str, count: int = 1) -> list[tuple[str, dict]]:

@@ -6,7 +6,7 @@ ONLY ?=
 LAMBDA_PY := 3.13
 LAMBDA_PLATFORM := manylinux2014_aarch64
 
-.PHONY: setup system-deps demo test test-unit synth deploy bench lint clean layer-deps tag
+.PHONY: setup system-deps demo test test-unit synth deploy bench lint clean layer-deps tag openapi
 
 setup: system-deps .venv/.installed node_modules/.installed layer-deps tag
 
@@ -50,6 +50,9 @@ synth: setup
 
 deploy: setup
 	npx cdk deploy --all
+
+openapi: .venv/.installed
+	$(PY) -m local.openapi
 
 bench: setup
 	$(PY) -m tests.bench $(if $(ONLY),--only $(ONLY))

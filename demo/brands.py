@@ -103,6 +103,36 @@ def campaigns(site_urls: dict[str, str], asset_base: str) -> list[dict[str, Any]
                         },
                     }
                 ],
+                # Volume control a marketer would start with; loose enough for a demo session.
+                "caps": [{"metric": "served", "period": "day", "limit": 10000, "shards": 2}],
+                "frequency": [{"period": "day", "limit": 50}],
+                **_EXTRAS.get(campaign_id, {}),
             }
         )
     return out
+
+
+# What some demo campaigns add: a holdout to measure lift, and targeting.
+_EXTRAS: dict[str, dict[str, Any]] = {
+    "umi-to-tabi": {"holdout_pct": 10},
+    "tabi-to-hana": {
+        "targeting": {
+            "any": [
+                {"field": "attributes.gender", "op": "eq", "value": "female"},
+                {"field": "recent_categories", "op": "has_any", "value": ["beauty", "spa"]},
+            ]
+        }
+    },
+}
+
+
+def group() -> dict[str, Any]:
+    """Group-wide settings: rank scales, a guard for umi's best customers, reciprocity."""
+    return {
+        "rank_scales": {"group": ["bronze", "silver", "gold", "platinum"], "brand": ["C", "B", "A"]},
+        "guards": {"umi": {"rank_at_least": "A", "ltv_at_least": 250000}},
+        "destination_caps": {
+            b.brand_id: [{"metric": "served", "period": "day", "limit": 50000}] for b in BRANDS
+        },
+        "reciprocity": {"period": "day", "default": {"ratio": 3, "allowance": 1000}},
+    }

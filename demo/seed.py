@@ -11,6 +11,7 @@ from xsell import topology
 from xsell.dal import config as config_store
 from xsell.dal import jobs
 from xsell.dal import secrets as secret_store
+from xsell.decisioning import catalog
 from xsell.importing.runner import ObjectRef
 
 PARTNER = "demo-group"
@@ -22,7 +23,9 @@ def seed_config(site_urls: dict[str, str], asset_base: str) -> None:
         config_store.put("site", site["site_id"], site)
         # Each demo brand's "backend" signs identity tokens with its own secret.
         secret_store.set_site_secret(site["site_id"], f"demo-secret-{site['site_id']}")
+    config_store.put("group", catalog.GROUP_ID, brands.group())
     for campaign in brands.campaigns(site_urls, asset_base):
+        catalog.validate_campaign(campaign)
         config_store.put("campaign", campaign["campaign_id"], campaign)
 
 

@@ -90,6 +90,9 @@ def proxy_event(
 class _Handler(BaseHTTPRequestHandler):
     server: _GatewayServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: with Nagle on, a kept-alive client's delayed
+    # ACK would hold every answer back by ~40 ms.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
         pass  # requests are logged by the handlers themselves
@@ -99,6 +102,7 @@ class _Handler(BaseHTTPRequestHandler):
         found = match(self.command, split.path)
         length = int(self.headers.get("content-length") or 0)
         if length > MAX_BODY:
+            self.close_connection = True  # the unread body would be taken for the next request
             self._reply(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
             return
         body = self.rfile.read(length) if length else b""

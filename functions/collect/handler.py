@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from xsell import env, topology
+from xsell import api_contract, env, topology
 from xsell.errors import InvalidRequest
 from xsell.http import error_response, register_domain_errors
 from xsell.measuring.service import EventsUnavailable, collect
@@ -28,10 +28,10 @@ register_domain_errors(app)
 @app.exception_handler(EventsUnavailable)
 def _unavailable(exc: EventsUnavailable) -> Response:
     logger.error("events not stored", extra={"reason": str(exc)})
-    return error_response(503, "unavailable", "events could not be stored; they may be sent again")
+    return error_response(503, api_contract.UNAVAILABLE, "events could not be stored; they may be sent again")
 
 
-@app.post("/v1/events")
+@app.post("/v1/events", **api_contract.EVENTS_ROUTE)
 def post_events() -> dict[str, Any]:
     try:
         body = app.current_event.decoded_body

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import random
 import statistics
 import time
 from collections.abc import Iterator
 
-from xsell.decisioning import engine
+from xsell.decisioning import catalog, engine
+from xsell.decisioning.facts import BrandUsage, Facts
 
 SITES = [{"site_id": f"site-{i}", "brand": f"brand-{i}", "allow_raw_id": True} for i in range(10)]
 SLOTS = ("top", "side", "footer")
@@ -25,6 +28,20 @@ def synthetic_snapshot(campaigns: int, seed: int = 7) -> engine.Snapshot:
                 "source_sites": [f"site-{s}" for s in rng.sample(range(10), 3)],
                 "slots": list(rng.sample(SLOTS, 2)),
                 "priority": rng.randrange(4),
+                # Half the campaigns target: a visit count and a rank, or a page category.
+                **(
+                    {
+                        "targeting": {
+                            "any": [
+                                {"field": "visit_count", "op": "ge", "value": rng.randint(1, 4)},
+                                {"field": "page_category", "op": "in", "value": ["travel", "food"]},
+                            ]
+                        }
+                    }
+                    if n % 2
+                    else {}
+                ),
+                **({"schedule": {"hours": [{"from": "08:00", "to": "23:00"}]}} if n % 3 == 0 else {}),
                 "weight": rng.randint(1, 5),
                 "creatives": [
                     {
@@ -37,13 +54,17 @@ def synthetic_snapshot(campaigns: int, seed: int = 7) -> engine.Snapshot:
                 ],
             }
         )
-    return engine.compile_snapshot(1, SITES, raw)
+    return catalog.compile_snapshot(1, SITES, raw)
 
 
 def _percentiles(campaigns: int, calls: int = 3000) -> tuple[float, float]:
     snap = synthetic_snapshot(campaigns)
     site = snap.sites["site-0"]
-    customers = [engine.Customer(f"C{n}", frozenset({f"brand-{n % 10}"}), frozenset()) for n in range(calls)]
+    now = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
+    customers = [
+        Facts(f"C{n}", now, "brand-0", brands={f"brand-{n % 10}": BrandUsage()}, visit_count=n % 5 + 1)
+        for n in range(calls)
+    ]
     samples = []
     for customer in customers:
         start = time.perf_counter_ns()
@@ -55,6 +76,7 @@ def _percentiles(campaigns: int, calls: int = 3000) -> tuple[float, float]:
 
 def run() -> Iterator[tuple[str, float, str]]:
     yield from run_import_ratio()
+    yield from run_e2e_ratio()
     for count in (10, 100, 500):
         p50, p99 = _percentiles(count)
         yield f"decide.compute_p50_us_{count}_campaigns", round(p50, 1), "us"
@@ -87,3 +109,74 @@ def run_import_ratio() -> Iterator[tuple[str, float, str]]:
     yield "decide.import_s", round(handler, 3), "s"
     yield "decide.boto3_import_s", round(bare, 3), "s"
     yield "decide.import_ratio", round(handler / bare, 2), "ratio"
+
+
+E2E_CALLS = 400
+
+
+def run_e2e_ratio() -> Iterator[tuple[str, float, str]]:
+    """Decide through the local gateway vs the bare GetItem + UpdateItem pair it builds on.
+
+    Same DynamoDB Local, medians of interleaved calls. The demo config applies, with a daily
+    cap and a per-customer frequency cap on every campaign, so a served slot also pays its
+    counter transaction.
+    """
+    import http.client
+    from urllib.parse import urlsplit
+
+    from demo.brands import SLOT
+    from tests.bench.system import local_system
+    from xsell.dal import aws
+    from xsell.dal import config as config_store
+    from xsell.models import Counter, Profile
+
+    with local_system() as system:
+        for doc in config_store.list_kind("campaign"):
+            doc["caps"] = [{"metric": "served", "period": "day", "limit": 10**9}]
+            doc["frequency"] = [{"period": "day", "limit": 10**6}]
+            config_store.put("campaign", doc["campaign_id"], doc)
+        customers = [f"BENCH{n:05d}" for n in range(E2E_CALLS)]
+        for customer in customers:
+            Profile(
+                customer, group_rank="gold", attributes={"gender": "female"}, brands={"umi": {"used": 1}}
+            ).save()
+        client = aws.client("dynamodb")
+        profiles, counters = Profile.Meta.table_name, Counter.Meta.table_name
+        gateway = urlsplit(system.gateway.url)
+
+        def baseline(customer: str) -> float:
+            start = time.perf_counter()
+            client.get_item(TableName=profiles, Key={"customer_id": {"S": customer}})
+            client.update_item(
+                TableName=counters,
+                Key={"pk": {"S": f"bench#{customer}"}, "sk": {"S": "visit#hana-web"}},
+                UpdateExpression="ADD visits :one",
+                ExpressionAttributeValues={":one": {"N": "1"}},
+                ReturnValues="ALL_OLD",
+            )
+            return time.perf_counter() - start
+
+        # One kept-alive connection, as a browser keeps one to API Gateway (and boto3 to DynamoDB).
+        connection = http.client.HTTPConnection(gateway.hostname, gateway.port, timeout=10)
+
+        def through_gateway(customer: str) -> float:
+            body = json.dumps({"site": "hana-web", "customer": {"id": customer}, "slots": [SLOT]})
+            start = time.perf_counter()
+            connection.request("POST", "/v1/decide", body, {"content-type": "text/plain;charset=UTF-8"})
+            response = connection.getresponse()
+            answer = json.loads(response.read())
+            elapsed = time.perf_counter() - start
+            assert response.status == 200 and answer["slots"], answer
+            return elapsed
+
+        for customer in customers[:20]:  # warm: snapshot, secret, connections
+            through_gateway(customer)
+            baseline(customer)
+        ours, bare = [], []
+        for customer in customers[20:]:
+            ours.append(through_gateway(customer))
+            bare.append(baseline(customer))
+    ours_ms, bare_ms = statistics.median(ours) * 1000, statistics.median(bare) * 1000
+    yield "decide.e2e_median_ms", round(ours_ms, 2), "ms"
+    yield "decide.e2e_baseline_median_ms", round(bare_ms, 2), "ms"
+    yield "decide.e2e_ratio", round(ours_ms / bare_ms, 2), "ratio"

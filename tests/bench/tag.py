@@ -3,16 +3,16 @@ and events accepted per second by collect through the local gateway into local F
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
-import os
 import time
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from tests.bench.system import local_system
 
 DIST = Path(__file__).resolve().parents[2] / "tag" / "dist"
 PAGE_LOADS = 3  # per brand; tag.cls is the worst page load seen
@@ -25,33 +25,6 @@ new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__cls += entry.value;
 }).observe({ type: "layout-shift", buffered: true });
 """
-
-
-@contextlib.contextmanager
-def _local_system() -> Iterator[Any]:
-    """Emulators, gateway, CDN and demo sites with the demo config, for this benchmark only."""
-    from local.emulators import Emulators, free_port
-
-    emulators = Emulators(dynamodb_port=free_port(), moto_port=free_port()).start()
-    saved = dict(os.environ)
-    os.environ.update(emulators.client_environment())
-    system = None
-    try:
-        from demo import seed
-        from local.system import LocalSystem
-        from xsell.dal import aws, secrets
-
-        aws.reset()
-        secrets.forget()
-        system = LocalSystem(run_dispatcher=False).start()
-        seed.seed_config(system.site_urls, system.cdn.url)
-        yield system
-    finally:
-        if system is not None:
-            system.stop()
-        emulators.stop()
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def _cls(system: Any) -> float:
@@ -113,6 +86,6 @@ def _collect_rate(system: Any) -> float:
 def run() -> Iterator[tuple[str, float, str]]:
     yield "tag.snippet_gzip_bytes", len(gzip.compress((DIST / "snippet.min.js").read_bytes(), 9)), "bytes"
     yield "tag.tag_gzip_bytes", len(gzip.compress((DIST / "tag.js").read_bytes(), 9)), "bytes"
-    with _local_system() as system:
+    with local_system() as system:
         yield "tag.cls", round(_cls(system), 4), "score"
         yield "tag.collect_events_per_s", round(_collect_rate(system)), "events/s"

@@ -18,6 +18,8 @@ def test_round_trip_keeps_the_payload_and_adds_expiry():
         (lambda t: t.replace(".", ""), "malformed"),
         (lambda t: 42, "malformed"),
         (lambda t: "a" * 5000 + "." + "b", "malformed"),
+        (lambda t: "e30.é", "malformed"),  # non-ASCII: never a crash in compare_digest
+        (lambda t: t.split(".")[0] + ".ｍａｃ", "malformed"),
     ],
 )
 def test_forged_or_malformed_tokens_are_rejected(mutate, reason):

@@ -15,9 +15,17 @@ class InvalidRequest(XsellError):
         self.field = field
 
 
+class BodyTooLarge(InvalidRequest):
+    """A request body above what the endpoint accepts."""
+
+
 class UnknownSite(XsellError):
     """The request names a site that the config does not know."""
 
 
 class IdentityRejected(XsellError):
     """The customer identity is missing, malformed or not allowed for this site."""
+
+
+class OriginRejected(XsellError):
+    """A browser origin the site's allow-list does not name."""

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
-from xsell.errors import IdentityRejected, InvalidRequest, UnknownSite, XsellError
-from xsell.measuring.events import BodyTooLarge
+from xsell.errors import (
+    BodyTooLarge,
+    IdentityRejected,
+    InvalidRequest,
+    OriginRejected,
+    UnknownSite,
+    XsellError,
+)
 
 # Most specific first: BodyTooLarge is an InvalidRequest.
 STATUS: tuple[tuple[type[XsellError], int, str], ...] = (
     (BodyTooLarge, 413, "body_too_large"),
     (InvalidRequest, 400, "invalid_request"),
     (IdentityRejected, 401, "identity_rejected"),
+    (OriginRejected, 403, "origin_rejected"),
     (UnknownSite, 404, "unknown_site"),
 )
 

@@ -50,7 +50,8 @@ def sign(
 
 def verify(secret: bytes, purpose: str, token: object, now: float | None = None) -> dict[str, Any]:
     """The payload of a valid, unexpired ``token`` minted for ``purpose``; else :class:`BadToken`."""
-    if not isinstance(token, str) or token.count(".") != 1 or len(token) > 4096:
+    # Tokens are base64url: anything else is malformed (and compare_digest refuses non-ASCII str).
+    if not isinstance(token, str) or token.count(".") != 1 or len(token) > 4096 or not token.isascii():
         raise BadToken("malformed")
     body, mac = token.split(".")
     if not hmac.compare_digest(mac, _mac(secret, purpose, body)):

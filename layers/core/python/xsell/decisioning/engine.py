@@ -1,15 +1,30 @@
-"""Pick a campaign and creative per slot from a config snapshot and a customer profile.
+"""Pick a campaign and creative per slot from a compiled snapshot and the request's facts.
 
-Pure logic: no I/O. The snapshot is compiled once per config version by the
-decide function; a call here only filters and chooses.
+Pure logic: no I/O. :mod:`xsell.decisioning.catalog` compiles the snapshot once per config
+version; a call here only filters and chooses. Volume control (caps, frequency,
+reciprocity) is the caller's ``accept`` callback: when it refuses a choice the next eligible
+campaign is tried, so a capped campaign never leaves a slot empty while another could fill it.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from xsell.decisioning.facts import Facts
+from xsell.decisioning.schedule import Schedule
+
+Predicate = Callable[[Facts], bool]
+
+
+def _everyone(facts: Facts) -> bool:
+    return True
+
+
+def _no_one(facts: Facts) -> bool:
+    return False
 
 
 @dataclass(frozen=True)
@@ -21,6 +36,31 @@ class Creative:
 
 
 @dataclass(frozen=True)
+class Cap:
+    """At most ``limit`` per ``period`` for one campaign or one destination brand.
+
+    ``metric`` is ``served`` (counted when decide hands out the creative, so viewable
+    impressions can never exceed it) or ``clicks`` (counted by collect; decide stops serving
+    once the limit is reached). ``shards`` splits a hot counter's limit across items.
+    """
+
+    scope: str  # campaign | destination
+    subject: str  # the campaign id or the destination brand
+    metric: str  # served | clicks
+    period: str  # day | week | month | total
+    limit: int
+    shards: int = 1
+
+
+@dataclass(frozen=True)
+class FrequencyCap:
+    """At most ``limit`` creatives of one campaign per customer per ``period``."""
+
+    period: str  # day | week | month | total
+    limit: int
+
+
+@dataclass(frozen=True)
 class Campaign:
     campaign_id: str
     destination_brand: str
@@ -29,8 +69,20 @@ class Campaign:
     creatives: tuple[Creative, ...]
     priority: int = 0
     weight: int = 1
+    status: str = "active"
     # By default a campaign only speaks to customers who have not used the destination yet.
     only_new_to_destination: bool = True
+    schedule: Schedule = field(default_factory=Schedule)
+    targeting: Predicate = _everyone
+    # Cannibalisation guard: true for customers the source brand keeps to itself.
+    kept_home: Predicate = _no_one
+    holdout_pct: float = 0.0
+    caps: tuple[Cap, ...] = ()
+    frequency: tuple[FrequencyCap, ...] = ()
+
+    @property
+    def timezone(self) -> str:
+        return self.schedule.timezone
 
 
 @dataclass(frozen=True)
@@ -42,17 +94,26 @@ class Site:
 
 
 @dataclass(frozen=True)
-class Customer:
-    customer_id: str
-    brands_used: frozenset[str] = frozenset()
-    optouts: frozenset[str] = frozenset()
+class Reciprocity:
+    """A→B referrals in a period may not exceed ``ratio`` × (B→A) + ``allowance``."""
+
+    ratio: float
+    allowance: int
+    period: str = "day"
+    timezone: str = "Asia/Tokyo"
 
 
 @dataclass(frozen=True)
 class Snapshot:
     version: int
     sites: Mapping[str, Site]
-    campaigns: Sequence[Campaign] = field(default_factory=tuple)
+    # Every compiled campaign, drafts and paused ones too (preview may force any of them).
+    campaigns: Mapping[str, Campaign] = field(default_factory=dict)
+    # Active campaigns per (site, slot), best priority first, as tiers of equal priority.
+    index: Mapping[tuple[str, str], tuple[tuple[Campaign, ...], ...]] = field(default_factory=dict)
+    # Per ordered brand pair (source, destination); a pair missing here is unrestricted.
+    reciprocity: Mapping[tuple[str, str], Reciprocity] = field(default_factory=dict)
+    destination_caps: Mapping[str, tuple[Cap, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -60,60 +121,57 @@ class Choice:
     slot: str
     campaign: Campaign
     creative: Creative
+    holdout: bool = False
 
 
-def compile_snapshot(
-    version: int, sites: Iterable[Mapping[str, Any]], campaigns: Iterable[Mapping[str, Any]]
-) -> Snapshot:
-    """Turn stored config dictionaries into the immutable snapshot the engine reads."""
-    compiled_sites = {
-        s["site_id"]: Site(s["site_id"], s["brand"], bool(s.get("allow_raw_id")), tuple(s.get("origins", ())))
-        for s in sites
-    }
-    compiled = []
-    for c in campaigns:
-        if c.get("status") != "active":
+Accept = Callable[[Choice], bool]
+
+
+def build_index(campaigns: Sequence[Campaign]) -> dict[tuple[str, str], tuple[tuple[Campaign, ...], ...]]:
+    """Active campaigns grouped per (site, slot) into priority tiers, highest first."""
+    lists: dict[tuple[str, str], list[Campaign]] = {}
+    for campaign in campaigns:
+        if campaign.status != "active" or not campaign.creatives:
             continue
-        creatives = tuple(
-            Creative(cr["creative_id"], cr["template"], dict(cr["fields"]), int(cr.get("weight", 1)))
-            for cr in c.get("creatives", ())
-        )
-        if not creatives:
-            continue
-        compiled.append(
-            Campaign(
-                campaign_id=c["campaign_id"],
-                destination_brand=c["destination_brand"],
-                source_sites=frozenset(c.get("source_sites", ())),
-                slots=frozenset(c.get("slots", ())),
-                creatives=creatives,
-                priority=int(c.get("priority", 0)),
-                weight=int(c.get("weight", 1)),
-                only_new_to_destination=bool(c.get("only_new_to_destination", True)),
-            )
-        )
-    compiled.sort(key=lambda camp: (-camp.priority, camp.campaign_id))
-    return Snapshot(version, compiled_sites, tuple(compiled))
+        for site in campaign.source_sites:
+            for slot in campaign.slots:
+                lists.setdefault((site, slot), []).append(campaign)
+    index = {}
+    for key, found in lists.items():
+        found.sort(key=lambda c: (-c.priority, c.campaign_id))
+        tiers: list[list[Campaign]] = []
+        for campaign in found:
+            if tiers and tiers[-1][0].priority == campaign.priority:
+                tiers[-1].append(campaign)
+            else:
+                tiers.append([campaign])
+        index[key] = tuple(tuple(t) for t in tiers)
+    return index
 
 
-def _eligible(campaign: Campaign, site: Site, slot: str, customer: Customer) -> bool:
-    if site.site_id not in campaign.source_sites or slot not in campaign.slots:
-        return False
-    if campaign.destination_brand == site.brand:
+def eligible(campaign: Campaign, site: Site, facts: Facts) -> bool:
+    """Whether ``campaign`` may speak to this customer on this site now (caps aside)."""
+    destination = campaign.destination_brand
+    if destination == site.brand:
         return False  # a referral always leaves the brand the customer is on
-    if "all" in customer.optouts or campaign.destination_brand in customer.optouts:
+    optouts = facts.optouts
+    if optouts and ("all" in optouts or destination in optouts):
         return False
-    return not (campaign.only_new_to_destination and campaign.destination_brand in customer.brands_used)
+    if campaign.only_new_to_destination and destination in facts.brands:
+        return False
+    return (
+        campaign.schedule.is_open(facts.now) and not campaign.kept_home(facts) and campaign.targeting(facts)
+    )
 
 
-def _stable_fraction(*parts: str) -> float:
+def stable_fraction(*parts: str) -> float:
+    """A number in [0, 1) that depends only on ``parts``: same customer, same answer."""
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64
 
 
 def _weighted(items: Sequence[Any], weights: Sequence[int], fraction: float) -> Any:
-    total = sum(weights)
-    point = fraction * total
+    point = fraction * sum(weights)
     for item, weight in zip(items, weights, strict=True):
         point -= weight
         if point < 0:
@@ -121,26 +179,65 @@ def _weighted(items: Sequence[Any], weights: Sequence[int], fraction: float) -> 
     return items[-1]
 
 
-def choose(snapshot: Snapshot, site: Site, slots: Sequence[str], customer: Customer) -> list[Choice]:
-    """One choice per slot that has an eligible campaign; a campaign fills at most one slot."""
+def creative_for(campaign: Campaign, customer_id: str) -> Creative:
+    """The A/B variant this customer sees: a stable hash of customer and campaign."""
+    creatives = campaign.creatives
+    if len(creatives) == 1:
+        return creatives[0]
+    return _weighted(
+        creatives,
+        [cr.weight for cr in creatives],
+        stable_fraction(customer_id, campaign.campaign_id, "variant"),
+    )
+
+
+def in_holdout(campaign: Campaign, customer_id: str) -> bool:
+    return campaign.holdout_pct > 0 and (
+        stable_fraction(customer_id, campaign.campaign_id, "holdout") * 100 < campaign.holdout_pct
+    )
+
+
+def choose(
+    snapshot: Snapshot,
+    site: Site,
+    slots: Sequence[str],
+    facts: Facts,
+    accept: Accept | None = None,
+) -> list[Choice]:
+    """One choice per slot that has an eligible campaign; a campaign fills at most one slot.
+
+    Within the best tier that has eligible campaigns the choice is weighted and stable per
+    customer and slot; a choice ``accept`` refuses is dropped and the next one drawn, then
+    the next tier. A customer in a campaign's holdout gets that campaign's empty slot
+    (``holdout=True``), which ``accept`` is not asked about.
+    """
     taken: set[str] = set()
     choices = []
+    customer = facts.customer_id
     for slot in slots:
-        candidates = [
-            c for c in snapshot.campaigns if c.campaign_id not in taken and _eligible(c, site, slot, customer)
-        ]
-        if not candidates:
-            continue
-        top = candidates[0].priority
-        tier = [c for c in candidates if c.priority == top]
-        campaign = _weighted(
-            tier, [c.weight for c in tier], _stable_fraction(customer.customer_id, slot, "campaign")
-        )
-        creative = _weighted(
-            campaign.creatives,
-            [cr.weight for cr in campaign.creatives],
-            _stable_fraction(customer.customer_id, campaign.campaign_id, "variant"),
-        )
-        taken.add(campaign.campaign_id)
-        choices.append(Choice(slot, campaign, creative))
+        choice = None
+        for tier in snapshot.index.get((site.site_id, slot), ()):
+            pool = [c for c in tier if c.campaign_id not in taken and eligible(c, site, facts)]
+            draw = 0
+            while pool:
+                campaign = (
+                    pool[0]
+                    if len(pool) == 1
+                    else _weighted(
+                        pool, [c.weight for c in pool], stable_fraction(customer, slot, "campaign", str(draw))
+                    )
+                )
+                draw += 1
+                candidate = Choice(
+                    slot, campaign, creative_for(campaign, customer), in_holdout(campaign, customer)
+                )
+                if candidate.holdout or accept is None or accept(candidate):
+                    choice = candidate
+                    break
+                pool.remove(campaign)
+            if choice is not None:
+                break
+        if choice is not None:
+            taken.add(choice.campaign.campaign_id)
+            choices.append(choice)
     return choices

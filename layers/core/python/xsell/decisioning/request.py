@@ -11,6 +11,9 @@ from xsell.errors import InvalidRequest
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _CUSTOMER = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 MAX_SLOTS = 20
+DEVICES = ("mobile", "tablet", "desktop")
+_TABLET = re.compile(r"iPad|Tablet|PlayBook|Silk|Android(?!.*Mobile)", re.I)
+_MOBILE = re.compile(r"Mobi|iPhone|iPod|Android.*Mobile|Windows Phone", re.I)
 
 
 @dataclass(frozen=True)
@@ -20,9 +23,32 @@ class DecideRequest:
     identity_token: str | None  # a token minted by the brand's backend
     slots: tuple[str, ...]
     page_url: str | None
+    page_category: str | None = None
+    referrer: str | None = None
+    device: str | None = None
+    preview_token: str | None = None  # forces a campaign for QA; counts nothing
 
 
-def parse(body: Any) -> DecideRequest:
+def device_from_user_agent(user_agent: str | None) -> str | None:
+    """A coarse device class from a User-Agent header (tablet before mobile: iPad says Mobile)."""
+    if not user_agent:
+        return None
+    if _TABLET.search(user_agent):
+        return "tablet"
+    if _MOBILE.search(user_agent):
+        return "mobile"
+    return "desktop"
+
+
+def _optional_text(value: Any, path: str, limit: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise InvalidRequest(f"{path} must be a string of at most {limit} characters", path)
+    return value or None
+
+
+def parse(body: Any, user_agent: str | None = None) -> DecideRequest:
     """Validate a decoded JSON body; every problem names the field at fault."""
     if not isinstance(body, dict):
         raise InvalidRequest("body must be a JSON object")
@@ -50,7 +76,21 @@ def parse(body: Any) -> DecideRequest:
     page = body.get("page") or {}
     if not isinstance(page, dict):
         raise InvalidRequest("page must be an object", "page")
-    url = page.get("url")
-    if url is not None and (not isinstance(url, str) or len(url) > 2048):
-        raise InvalidRequest("page.url must be a string of at most 2048 characters", "page.url")
-    return DecideRequest(site, raw_id, token, tuple(dict.fromkeys(slots)), url)
+    url = _optional_text(page.get("url"), "page.url", 2048)
+    category = _optional_text(page.get("category"), "page.category", 64)
+    referrer = _optional_text(page.get("referrer"), "page.referrer", 2048)
+    device = body.get("device")
+    if device is not None and device not in DEVICES:
+        raise InvalidRequest(f"device must be one of {', '.join(DEVICES)}", "device")
+    preview = _optional_text(body.get("preview"), "preview", 4096)
+    return DecideRequest(
+        site,
+        raw_id,
+        token,
+        tuple(dict.fromkeys(slots)),
+        url,
+        category,
+        referrer,
+        device or device_from_user_agent(user_agent),
+        preview,
+    )

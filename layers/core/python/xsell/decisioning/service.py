@@ -1,20 +1,29 @@
-"""The decide use case: request in, per-slot creatives out. Storage through the DAL."""
+"""The decide use case: request in, per-slot creatives out. Storage through the DAL.
+
+Per request: one profile read and one behaviour write (run side by side), then the engine's
+choice with volume control — each chosen slot's counters move in one conditional write or
+transaction, and a refused choice falls through to the next eligible campaign.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 import time
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from xsell import env
 from xsell.dal import config as config_store
-from xsell.dal import profiles as profile_store
+from xsell.dal import counters as counter_store
+from xsell.dal import customers as customer_store
 from xsell.dal import secrets as secret_store
-from xsell.decisioning import engine, tokens
+from xsell.decisioning import catalog, engine, tokens, volume
+from xsell.decisioning.facts import BrandUsage, Facts
 from xsell.decisioning.request import DecideRequest, parse
-from xsell.errors import IdentityRejected, UnknownSite
+from xsell.errors import IdentityRejected, InvalidRequest, OriginRejected, UnknownSite
 from xsell.signing import BadToken
 
 DEFAULT_TTL_SECONDS = 30.0
@@ -38,11 +47,37 @@ class SnapshotCache:
         with self._lock:
             stamp = config_store.version()
             if self._snapshot is None or self._snapshot.version != stamp:
-                self._snapshot = engine.compile_snapshot(
-                    stamp, config_store.list_kind("site"), config_store.list_kind("campaign")
+                groups = config_store.list_kind("group")
+                self._snapshot = catalog.compile_snapshot(
+                    stamp,
+                    config_store.list_kind("site"),
+                    config_store.list_kind("campaign"),
+                    next(
+                        (g for g in groups if g.get("group_id", catalog.GROUP_ID) == catalog.GROUP_ID), None
+                    ),
                 )
             self._checked = now
             return self._snapshot
+
+
+def check_origin(site: engine.Site, origin: str | None) -> str | None:
+    """The origin to allow in the CORS answer; OriginRejected for a browser origin not listed.
+
+    A call without ``Origin`` is server to server and allowed: trust comes from the identity.
+    """
+    if origin is None:
+        return None
+    if origin.lower().rstrip("/") not in site.origins:
+        raise OriginRejected(f"origin {origin!r} is not allowed for site {site.site_id!r}")
+    return origin
+
+
+def preflight_origin(cache: SnapshotCache, origin: str | None) -> str | None:
+    """For a CORS preflight (no body, so no site yet): the origin if any site lists it."""
+    if not origin:
+        return None
+    wanted = origin.lower().rstrip("/")
+    return origin if any(wanted in site.origins for site in cache.get().sites.values()) else None
 
 
 def _customer_id(request: DecideRequest, site: engine.Site) -> str:
@@ -60,27 +95,140 @@ def _customer_id(request: DecideRequest, site: engine.Site) -> str:
     return request.customer_id
 
 
-def _customer(customer_id: str) -> engine.Customer:
-    profile = profile_store.get(customer_id)
-    if profile is None:
-        return engine.Customer(customer_id)
-    brands = profile.brands.as_dict() if profile.brands else {}
-    used = frozenset(brand for brand, usage in brands.items() if usage.get("used"))
-    return engine.Customer(customer_id, used, frozenset(profile.optouts or ()))
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
 
 
-def decide(body: Any, cache: SnapshotCache) -> dict[str, Any]:
-    """Validate ``body``, choose per slot, and shape the response the tag renders."""
-    request = parse(body)
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _facts(
+    customer_id: str,
+    site: engine.Site,
+    request: DecideRequest,
+    profile: dict[str, Any] | None,
+    visit: counter_store.Visit,
+    now: dt.datetime,
+) -> Facts:
+    brands: dict[str, BrandUsage] = {}
+    attributes: dict[str, Any] = {}
+    profile = profile or {}
+    for brand, usage in (profile.get("brands") or {}).items():
+        if isinstance(usage, dict) and usage.get("used"):
+            brands[brand] = BrandUsage(
+                _date(usage.get("first_used")),
+                _date(usage.get("last_purchase")),
+                _int(usage.get("ltv")),
+                usage.get("rank"),
+            )
+    for name, value in (profile.get("attributes") or {}).items():
+        attributes[name] = _int(value) if isinstance(value, Decimal) else value
+    return Facts(
+        customer_id=customer_id,
+        now=now,
+        source_brand=site.brand,
+        group_rank=profile.get("group_rank"),
+        attributes=attributes,
+        brands=brands,
+        optouts=frozenset(profile.get("optouts") or ()),
+        visit_count=visit.visit_count,
+        first_visit=visit.first_visit,
+        recent_categories=visit.recent_categories,
+        page_url=request.page_url,
+        page_category=request.page_category,
+        referrer=request.referrer,
+        device=request.device,
+    )
+
+
+def _preview(
+    request: DecideRequest, snapshot: engine.Snapshot, site: engine.Site, customer_id: str, key: bytes
+) -> dict[str, Any]:
+    """The forced campaign in the first requested slot it may fill; nothing counted or signed."""
+    assert request.preview_token is not None
+    try:
+        campaign_id, creative_id, site_id = tokens.preview_target(key, request.preview_token)
+    except BadToken as exc:
+        raise InvalidRequest(f"preview token rejected: {exc.reason}", "preview") from exc
+    if site_id is not None and site_id != site.site_id:
+        raise InvalidRequest("preview token is for another site", "preview")
+    campaign = snapshot.campaigns.get(campaign_id)
+    if campaign is None:
+        raise InvalidRequest(f"preview campaign {campaign_id!r} is not in the config", "preview")
+    creative = next((c for c in campaign.creatives if c.creative_id == creative_id), None)
+    if creative_id is not None and creative is None:
+        raise InvalidRequest(f"preview creative {creative_id!r} is not in the campaign", "preview")
+    slot = next((s for s in request.slots if s in campaign.slots), request.slots[0])
+    chosen = creative or engine.creative_for(campaign, customer_id)
+    return {
+        "decision_id": f"preview-{uuid.uuid4().hex}",
+        "preview": True,
+        "slots": {slot: _creative(campaign, chosen)},
+        "holdouts": [],
+    }
+
+
+def _creative(campaign: engine.Campaign, creative: engine.Creative) -> dict[str, Any]:
+    return {
+        "campaign_id": campaign.campaign_id,
+        "creative_id": creative.creative_id,
+        "destination_brand": campaign.destination_brand,
+        "template": creative.template,
+        "fields": dict(creative.fields),
+    }
+
+
+def decide(
+    body: Any,
+    cache: SnapshotCache,
+    *,
+    origin: str | None = None,
+    user_agent: str | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Validate ``body``, choose per slot under volume control, and shape the tag's answer."""
+    request = parse(body, user_agent)
     snapshot = cache.get()
     site = snapshot.sites.get(request.site)
     if site is None:
         raise UnknownSite(f"unknown site {request.site!r}")
+    check_origin(site, origin)
     customer_id = _customer_id(request, site)
-    choices = engine.choose(snapshot, site, request.slots, _customer(customer_id))
-    decision_id = uuid.uuid4().hex
     key = secret_store.signing_key()
-    slots = {}
+    if request.preview_token is not None:
+        return _preview(request, snapshot, site, customer_id, key)
+    moment = now or dt.datetime.now(dt.UTC)
+    known = customer_store.read(customer_id, site.site_id)
+    visit = counter_store.this_visit(known.visit, request.page_category, moment)
+    facts = _facts(customer_id, site, request, known.profile, visit, moment)
+    # The visit is written with the first slot's counters, or on its own if no slot counts.
+    pending = [counter_store.visit_write(customer_id, site.site_id, visit, moment)]
+    plans: dict[str, volume.Plan] = {}
+
+    def accept(choice: engine.Choice) -> bool:
+        plan = volume.plan(snapshot, choice, customer_id, site.brand, moment)
+        if not plan.claims:
+            plans[choice.slot] = plan
+            return True
+        if counter_store.reserve(plan.claims, also=pending):
+            pending.clear()
+            plans[choice.slot] = plan
+            return True
+        return False
+
+    choices = engine.choose(snapshot, site, request.slots, facts, accept)
+    for item in pending:
+        counter_store.write(item)
+    decision_id = uuid.uuid4().hex
+    slots: dict[str, Any] = {}
+    holdouts = []
     for c in choices:
         claims = tokens.slot_claims(
             key,
@@ -88,18 +236,27 @@ def decide(body: Any, cache: SnapshotCache) -> dict[str, Any]:
             site=site.site_id,
             slot=c.slot,
             campaign=c.campaign.campaign_id,
-            creative=c.creative.creative_id,
+            creative=None if c.holdout else c.creative.creative_id,
             source=site.brand,
             destination=c.campaign.destination_brand,
             customer_id=customer_id,
         )
+        if c.holdout:
+            holdouts.append(
+                {
+                    "slot": c.slot,
+                    "campaign_id": c.campaign.campaign_id,
+                    "token": tokens.slot_token(key, claims, True),
+                }
+            )
+            continue
+        clicks = [
+            (k.scope, k.subject, k.period_key, k.expires_at)
+            for k in plans.get(c.slot, volume.Plan()).click_counters
+        ]
         slots[c.slot] = {
-            "campaign_id": c.campaign.campaign_id,
-            "creative_id": c.creative.creative_id,
-            "destination_brand": c.campaign.destination_brand,
-            "template": c.creative.template,
-            "fields": dict(c.creative.fields),
-            "token": tokens.slot_token(key, claims),
+            **_creative(c.campaign, c.creative),
+            "token": tokens.slot_token(key, claims, clicks=clicks),
             "ref": tokens.ref_token(key, claims),
         }
-    return {"decision_id": decision_id, "slots": slots, "holdouts": []}
+    return {"decision_id": decision_id, "slots": slots, "holdouts": holdouts}

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from xsell import signing
-from xsell.errors import InvalidRequest
+from xsell.errors import BodyTooLarge, InvalidRequest
 
 MAX_BODY_BYTES = 64 * 1024  # sendBeacon and fetch keepalive bodies are capped at 64 KiB anyway
 MAX_EVENTS = 50
@@ -60,10 +60,6 @@ class Rejected(Exception):
         self.reason = reason
 
 
-class BodyTooLarge(InvalidRequest):
-    """The body exceeds :data:`MAX_BODY_BYTES`."""
-
-
 @dataclass(frozen=True)
 class Batch:
     site: str | None  # the page's site key, as the tag says (not signed: used for conversions only)
@@ -91,6 +87,8 @@ class Claims:
     customer: str  # customer hash, as decide put it in the token
     holdout: bool
     expires: int  # the token's expiry, epoch seconds
+    # Click counters of the campaign's click caps: (scope, subject, period, expiry or None).
+    click_counters: tuple[tuple[str, str, str, int | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -184,7 +182,24 @@ def _claims(payload: dict[str, Any], kind: str) -> Claims:
         customer=_text(payload, "u"),
         holdout=holdout == 1,
         expires=int(payload["exp"]),
+        click_counters=_click_counters(payload.get("k", [])),
     )
+
+
+def _click_counters(raw: Any) -> tuple[tuple[str, str, str, int | None], ...]:
+    if not isinstance(raw, list) or len(raw) > 16:
+        raise Rejected(Reason.TOKEN_MALFORMED)
+    counters = []
+    for entry in raw:
+        if (
+            not isinstance(entry, list)
+            or len(entry) != 4
+            or not all(isinstance(part, str) and part for part in entry[:3])
+            or not (entry[3] is None or (isinstance(entry[3], int) and not isinstance(entry[3], bool)))
+        ):
+            raise Rejected(Reason.TOKEN_MALFORMED)
+        counters.append((entry[0], entry[1], entry[2], entry[3]))
+    return tuple(counters)
 
 
 def _order(raw: dict[str, Any]) -> Order:

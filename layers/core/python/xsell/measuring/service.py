@@ -7,8 +7,10 @@ from collections import Counter as Tally
 from dataclasses import dataclass, field
 from typing import Any
 
+from xsell.dal import counters as counter_store
 from xsell.dal import events as event_store
 from xsell.dal import secrets
+from xsell.decisioning.volume import ClickCounter
 from xsell.errors import XsellError
 from xsell.measuring import records
 from xsell.measuring.events import Event, Reason, Rejected, check, parse_batch
@@ -72,5 +74,14 @@ def collect(body: str | None, now: dt.datetime | None = None) -> dict[str, Any]:
             outcome.rejections.append((index, Reason.NOT_STORED))
     if len(failed) == len(claimed):
         raise EventsUnavailable("the events stream accepted none of the events")
+    # Click caps count stored clicks only: a replay was refused above, a refused record released.
+    counter_store.count_clicks(
+        [
+            ClickCounter(*counter)
+            for position, (_, event) in enumerate(claimed)
+            if position not in failed and event.type == "click"
+            for counter in event.claims.click_counters
+        ]
+    )
     outcome.accepted = len(claimed) - len(failed)
     return outcome.as_response()

@@ -1,0 +1,62 @@
+"""What decide reads about one customer, in one round trip: the profile and the site visit.
+
+A ``BatchGetItem`` over two tables returns the profile item (imported, see
+:mod:`xsell.dal.profiles`) and the customer's visit item for the site (see
+:mod:`xsell.dal.counters`). The visit is then written together with the slot's counters
+(:func:`xsell.dal.counters.reserve` ``also=``), so a decision costs two requests in all.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+
+from xsell import env
+from xsell.dal import aws
+from xsell.dal.counters import visit_key
+from xsell.models.base import table_name
+
+ERASED_AS_OF = "erased_as_of"  # set on a profile item by an erasure (see xsell.dal.profiles)
+_deserializer = TypeDeserializer()
+
+
+def is_tombstone(item: Mapping[str, Any]) -> bool:
+    """An erased customer: nothing left but the key and the erasure's upload time."""
+    return ERASED_AS_OF in item and len(item) == 2
+
+
+@dataclass(frozen=True)
+class CustomerRead:
+    profile: dict[str, Any] | None  # plain Python values; None when unknown or erased
+    visit: dict[str, Any] | None  # the stored visit item (low-level values), None before the first
+
+
+def read(customer_id: str, site_id: str) -> CustomerRead:
+    profiles, counters = table_name(env.PROFILES_TABLE), table_name(env.COUNTERS_TABLE)
+    request: dict[str, Any] = {
+        profiles: {"Keys": [{"customer_id": {"S": customer_id}}]},
+        counters: {"Keys": [visit_key(customer_id, site_id)]},
+    }
+    found: dict[str, list[dict[str, Any]]] = {profiles: [], counters: []}
+    client = aws.client("dynamodb")
+    for attempt in range(8):
+        answer = client.batch_get_item(RequestItems=request)
+        for table, items in answer.get("Responses", {}).items():
+            found[table] += items
+        request = answer.get("UnprocessedKeys") or {}
+        if not request:
+            break
+        time.sleep(0.01 * 2**attempt)
+    else:
+        raise RuntimeError("the customer's profile and visit could not be read")
+    profile = found[profiles][0] if found[profiles] else None
+    if profile is not None and is_tombstone(profile):
+        profile = None
+    return CustomerRead(
+        profile={k: _deserializer.deserialize(v) for k, v in profile.items()} if profile else None,
+        visit=found[counters][0] if found[counters] else None,
+    )

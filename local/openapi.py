@@ -1,0 +1,105 @@
+"""``python -m local.openapi [--check]``: write docs/openapi.json from the API handlers' routes.
+
+The document is what the Powertools event handler generates from the public routes (those of
+:data:`xsell.topology.API_ROUTES` that need no login), merged into one API with Powertools'
+own ``OpenAPIMerge``. The routes carry the contract of :mod:`xsell.api_contract`. With
+``--check`` nothing is written and the exit code says whether the committed file is current.
+
+This is a script, not an ``xsell`` subcommand, because it imports the handlers under
+``functions/`` and the layer's code must not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT = ROOT / "docs" / "openapi.json"
+
+
+def public_functions() -> list[str]:
+    """The functions behind the public (unauthenticated) API routes, in route order."""
+    from xsell.topology import API_ROUTES
+
+    return list(dict.fromkeys(route.function for route in API_ROUTES if not route.authorized))
+
+
+def build() -> dict[str, Any]:
+    """The OpenAPI document of the public API, as the handlers' resolvers describe it."""
+    from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+
+    from xsell import api_contract
+
+    merged = OpenAPIMerge(
+        title=api_contract.TITLE,
+        version=api_contract.VERSION,
+        description=api_contract.DESCRIPTION,
+        tags=api_contract.TAGS,
+        on_conflict="error",
+    )
+    for function in public_functions():
+        app = importlib.import_module(f"functions.{function}.handler").app
+        merged.add_schema(json.loads(app.get_openapi_json_schema()))
+    return _without_unused_schemas(json.loads(merged.get_openapi_json_schema()))
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_refs(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(value) for value in node))
+    return set()
+
+
+def _without_unused_schemas(document: dict[str, Any]) -> dict[str, Any]:
+    """Drop component schemas nothing refers to.
+
+    Powertools always adds its request-validation error models; validation is off here (it
+    would need pydantic at cold start), so no answer of this API has those shapes.
+    """
+    schemas = document.get("components", {}).get("schemas", {})
+    wanted, todo = set(), _refs(document["paths"])
+    while todo:
+        name = todo.pop().removeprefix("#/components/schemas/")
+        if name in schemas and name not in wanted:
+            wanted.add(name)
+            todo |= _refs(schemas[name])
+    for name in set(schemas) - wanted:
+        del schemas[name]
+    if not schemas:
+        document.get("components", {}).pop("schemas", None)
+    if document.get("components") == {}:
+        del document["components"]
+    return document
+
+
+def render(document: dict[str, Any]) -> str:
+    """The committed text: stable key order as generated, two-space indent, final newline."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local.openapi", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if the committed document is stale")
+    parser.add_argument("--output", type=Path, default=DOCUMENT, help="where to write (default: %(default)s)")
+    args = parser.parse_args(argv)
+    text = render(build())
+    if args.check:
+        current = args.output.read_text(encoding="utf-8") if args.output.is_file() else ""
+        if current != text:
+            print(f"{args.output} is stale: run `make openapi` and commit it", file=sys.stderr)
+            return 1
+        return 0
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

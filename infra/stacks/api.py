@@ -144,10 +144,12 @@ class ApiStack(Stack):
         admin.role.add_managed_policy(admin_drop_access)
 
         collect = self.functions["collect"].function
-        # Event dedupe/marks: conditional puts, and deletes to undo a mark when the stream refuses.
+        # Event dedupe/marks: conditional puts, and deletes to undo a mark when the stream refuses;
+        # ADD to the click counters of click-capped campaigns.
         collect.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["dynamodb:DeleteItem", "dynamodb:PutItem"], resources=[tables["counters"].table_arn]
+                actions=["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                resources=[tables["counters"].table_arn],
             )
         )
         collect.add_to_role_policy(

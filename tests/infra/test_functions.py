@@ -167,6 +167,7 @@ def test_collect_may_count_and_stream_only(xsell: XsellApp, templates: dict[str,
     assert actions - {"logs:CreateLogStream", "logs:PutLogEvents"} == {
         "dynamodb:DeleteItem",
         "dynamodb:PutItem",
+        "dynamodb:UpdateItem",  # click counters
         "firehose:PutRecordBatch",
         "secretsmanager:GetSecretValue",
     }

@@ -71,7 +71,7 @@ def _object(value: Any, path: str, allowed: Collection[str]) -> dict[str, Any]:
 
 
 def _name(value: Any, path: str) -> str:
-    if not isinstance(value, str) or not NAME.match(value):
+    if not isinstance(value, str) or not NAME.fullmatch(value):
         raise InvalidRequest(f"{path} must be 1-64 letters, digits, _ or -", path)
     return value
 

@@ -53,7 +53,7 @@ def parse(body: Any, user_agent: str | None = None) -> DecideRequest:
     if not isinstance(body, dict):
         raise InvalidRequest("body must be a JSON object")
     site = body.get("site")
-    if not isinstance(site, str) or not _NAME.match(site):
+    if not isinstance(site, str) or not _NAME.fullmatch(site):
         raise InvalidRequest("site must be a site key of 1-64 letters, digits, _ or -", "site")
     customer = body.get("customer")
     if not isinstance(customer, dict) or not (
@@ -66,12 +66,12 @@ def parse(body: Any, user_agent: str | None = None) -> DecideRequest:
     raw_id = customer.get("id") if token is None else None
     if token is not None and len(token) > 4096:
         raise InvalidRequest("customer.token is too long", "customer.token")
-    if raw_id is not None and not _CUSTOMER.match(raw_id):
+    if raw_id is not None and not _CUSTOMER.fullmatch(raw_id):
         raise InvalidRequest("customer.id must be 1-128 letters, digits or _.:@-", "customer.id")
     slots = body.get("slots")
     if not isinstance(slots, list) or not slots or len(slots) > MAX_SLOTS:
         raise InvalidRequest(f"slots must be a list of 1-{MAX_SLOTS} slot names", "slots")
-    if not all(isinstance(s, str) and _NAME.match(s) for s in slots):
+    if not all(isinstance(s, str) and _NAME.fullmatch(s) for s in slots):
         raise InvalidRequest("each slot must be 1-64 letters, digits, _ or -", "slots")
     page = body.get("page") or {}
     if not isinstance(page, dict):

@@ -114,7 +114,7 @@ def parse_batch(text: str | None) -> Batch:
     if not isinstance(events, list) or not 1 <= len(events) <= MAX_EVENTS:
         raise InvalidRequest(f"events must be a list of 1-{MAX_EVENTS} events", "events")
     site = body.get("site")
-    if site is not None and (not isinstance(site, str) or not _SITE.match(site)):
+    if site is not None and (not isinstance(site, str) or not _SITE.fullmatch(site)):
         raise InvalidRequest("site must be a site key of 1-64 letters, digits, _ or -", "site")
     return Batch(site, tuple(events))
 
@@ -162,7 +162,7 @@ def _text(payload: dict[str, Any], name: str) -> str:
 
 def _claims(payload: dict[str, Any], kind: str) -> Claims:
     decision = _text(payload, "d")
-    if not _DECISION.match(decision):
+    if not _DECISION.fullmatch(decision):
         raise Rejected(Reason.TOKEN_MALFORMED)
     creative = payload.get("cr")
     if creative is not None and not isinstance(creative, str):
@@ -206,12 +206,12 @@ def _order(raw: dict[str, Any]) -> Order:
     order_id, value, currency = raw.get("order_id"), raw.get("value"), raw.get("currency")
     if isinstance(order_id, int) and not isinstance(order_id, bool):
         order_id = str(order_id)
-    if not isinstance(order_id, str) or not _ORDER.match(order_id):
+    if not isinstance(order_id, str) or not _ORDER.fullmatch(order_id):
         raise Rejected(Reason.INVALID_ORDER)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Rejected(Reason.INVALID_ORDER)
     if not math.isfinite(value) or not 0 <= value <= MAX_ORDER_VALUE:
         raise Rejected(Reason.INVALID_ORDER)
-    if not isinstance(currency, str) or not _CURRENCY.match(currency):
+    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
         raise Rejected(Reason.INVALID_ORDER)
     return Order(order_id, float(value), currency)

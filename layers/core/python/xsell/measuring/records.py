@@ -42,7 +42,7 @@ def partition_prefix(at: dt.datetime) -> str:
 def customer_hash(value: str, key: bytes) -> str:
     """The stored customer pseudonym. Tokens already carry a hash; anything else is hashed
     here, so a raw id can never reach S3 even from a misbehaving signer."""
-    return value if _HASH.match(value) else signing.customer_hash(key, value)
+    return value if _HASH.fullmatch(value) else signing.customer_hash(key, value)
 
 
 def shape(event: Event, received_at: dt.datetime, key: bytes, page_site: str | None = None) -> dict[str, Any]:

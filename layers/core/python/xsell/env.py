@@ -68,3 +68,16 @@ def require(names: Iterable[str]) -> None:
     missing = [n for n in names if not (os.environ.get(n) or _local_default(n))]
     if missing:
         raise MissingEnvironment("missing environment variables: " + ", ".join(sorted(missing)))
+
+
+def table_name(variable: str) -> str:
+    """Physical table name carried by ``variable`` (one of the ``*_TABLE`` names).
+
+    A function that does not use a table has no variable for it. Importing the
+    models must still work there, so the name becomes a marker that fails the
+    first call loudly; each handler checks its own variables at cold start.
+    """
+    try:
+        return get(variable)
+    except MissingEnvironment:
+        return f"unset-{variable}"

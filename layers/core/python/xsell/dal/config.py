@@ -11,7 +11,6 @@ from typing import Any
 
 from xsell import env
 from xsell.dal import aws
-from xsell.models.base import table_name
 
 CURRENT = "v0"  # sort key of the current version of every config item
 BY_KIND = "by_kind"  # the index declared on ConfigItem
@@ -21,7 +20,7 @@ def list_kind(kind: str) -> list[dict[str, Any]]:
     """The current version of every item of ``kind`` (a query, never a scan)."""
     client = aws.client("dynamodb")
     request: dict[str, Any] = {
-        "TableName": table_name(env.CONFIG_TABLE),
+        "TableName": env.table_name(env.CONFIG_TABLE),
         "IndexName": BY_KIND,
         "KeyConditionExpression": "kind = :kind",
         "ExpressionAttributeValues": {":kind": {"S": kind}},
@@ -60,7 +59,7 @@ def version() -> int:
     item = (
         aws.client("dynamodb")
         .get_item(
-            TableName=table_name(env.CONFIG_TABLE),
+            TableName=env.table_name(env.CONFIG_TABLE),
             Key={"pk": {"S": "META"}, "sk": {"S": "VERSION"}},
             ConsistentRead=True,
         )

@@ -20,17 +20,15 @@ import logging
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
 from xsell import env
 from xsell.dal import aws
 from xsell.decisioning.volume import Claim, ClickCounter, ClickLimit, Frequency, Ledger, Quota
-from xsell.models.base import table_name
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +50,7 @@ def ledger_pk(source: str, destination: str) -> str:
 
 
 def _table() -> str:
-    return table_name(env.COUNTERS_TABLE)
+    return env.table_name(env.COUNTERS_TABLE)
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
@@ -140,10 +138,10 @@ def _earn(claim: Ledger) -> dict[str, Any]:
     }
 
 
-@dataclass
 class _Attempt:
-    claims: Sequence[Claim]
-    shards: list[list[int]]  # per claim, the shards still to try (first is current)
+    def __init__(self, claims: Sequence[Claim], shards: list[list[int]]) -> None:
+        self.claims = claims
+        self.shards = shards  # per claim, the shards still to try (first is current)
 
     @classmethod
     def start(cls, claims: Sequence[Claim]) -> _Attempt:
@@ -286,8 +284,7 @@ def ledger(source: str, destination: str, period_key: str) -> tuple[float, int]:
 # --- behaviour -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Visit:
+class Visit(NamedTuple):
     """The customer's behaviour on a site, this visit included."""
 
     visit_count: int

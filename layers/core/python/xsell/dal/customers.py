@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from boto3.dynamodb.types import TypeDeserializer
 
 from xsell import env
 from xsell.dal import aws
 from xsell.dal.counters import visit_key
-from xsell.models.base import table_name
 
 ERASED_AS_OF = "erased_as_of"  # set on a profile item by an erasure (see xsell.dal.profiles)
 _deserializer = TypeDeserializer()
@@ -29,14 +27,13 @@ def is_tombstone(item: Mapping[str, Any]) -> bool:
     return ERASED_AS_OF in item and len(item) == 2
 
 
-@dataclass(frozen=True)
-class CustomerRead:
+class CustomerRead(NamedTuple):
     profile: dict[str, Any] | None  # plain Python values; None when unknown or erased
     visit: dict[str, Any] | None  # the stored visit item (low-level values), None before the first
 
 
 def read(customer_id: str, site_id: str) -> CustomerRead:
-    profiles, counters = table_name(env.PROFILES_TABLE), table_name(env.COUNTERS_TABLE)
+    profiles, counters = env.table_name(env.PROFILES_TABLE), env.table_name(env.COUNTERS_TABLE)
     request: dict[str, Any] = {
         profiles: {"Keys": [{"customer_id": {"S": customer_id}}]},
         counters: {"Keys": [visit_key(customer_id, site_id)]},

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from xsell.decisioning.facts import Facts
 from xsell.decisioning.schedule import Schedule
@@ -27,16 +27,14 @@ def _no_one(facts: Facts) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class Creative:
+class Creative(NamedTuple):
     creative_id: str
     template: str
     fields: Mapping[str, str]
     weight: int = 1
 
 
-@dataclass(frozen=True)
-class Cap:
+class Cap(NamedTuple):
     """At most ``limit`` per ``period`` for one campaign or one destination brand.
 
     ``metric`` is ``served`` (counted when decide hands out the creative, so viewable
@@ -52,8 +50,7 @@ class Cap:
     shards: int = 1
 
 
-@dataclass(frozen=True)
-class FrequencyCap:
+class FrequencyCap(NamedTuple):
     """At most ``limit`` creatives of one campaign per customer per ``period``."""
 
     period: str  # day | week | month | total
@@ -93,8 +90,7 @@ class Site:
     origins: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Reciprocity:
+class Reciprocity(NamedTuple):
     """A→B referrals in a period may not exceed ``ratio`` × (B→A) + ``allowance``."""
 
     ratio: float
@@ -116,8 +112,7 @@ class Snapshot:
     destination_caps: Mapping[str, tuple[Cap, ...]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(NamedTuple):
     slot: str
     campaign: Campaign
     creative: Creative

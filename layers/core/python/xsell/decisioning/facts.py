@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class BrandUsage:
+class BrandUsage(NamedTuple):
     """One brand's part of the profile, as imported from that brand's ``brand_usage`` file."""
 
     first_used: date | None = None

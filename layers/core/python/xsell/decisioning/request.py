@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from xsell.errors import InvalidRequest
 
@@ -16,8 +15,7 @@ _TABLET = re.compile(r"iPad|Tablet|PlayBook|Silk|Android(?!.*Mobile)", re.I)
 _MOBILE = re.compile(r"Mobi|iPhone|iPod|Android.*Mobile|Windows Phone", re.I)
 
 
-@dataclass(frozen=True)
-class DecideRequest:
+class DecideRequest(NamedTuple):
     site: str
     customer_id: str | None  # a raw id, accepted only where the site allows it
     identity_token: str | None  # a token minted by the brand's backend

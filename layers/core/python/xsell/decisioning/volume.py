@@ -15,15 +15,14 @@ limit is exact however many requests race for it. Nothing is counted for a refus
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from xsell.decisioning import engine
 from xsell.decisioning.schedule import DEFAULT_TZ, period_expires_at, period_key
 
 
-@dataclass(frozen=True)
-class Quota:
+class Quota(NamedTuple):
     scope: str  # campaign | destination
     subject: str
     period_key: str
@@ -32,24 +31,21 @@ class Quota:
     expires_at: int | None
 
 
-@dataclass(frozen=True)
-class ClickLimit:
+class ClickLimit(NamedTuple):
     scope: str
     subject: str
     period_key: str
     limit: int
 
 
-@dataclass(frozen=True)
-class ClickCounter:
+class ClickCounter(NamedTuple):
     scope: str
     subject: str
     period_key: str
     expires_at: int | None
 
 
-@dataclass(frozen=True)
-class Frequency:
+class Frequency(NamedTuple):
     customer_id: str
     campaign_id: str
     period_key: str
@@ -57,8 +53,7 @@ class Frequency:
     expires_at: int | None
 
 
-@dataclass(frozen=True)
-class Ledger:
+class Ledger(NamedTuple):
     source: str
     destination: str
     period_key: str
@@ -70,8 +65,7 @@ class Ledger:
 Claim = Quota | ClickLimit | Frequency | Ledger
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     claims: tuple[Claim, ...] = ()
     click_counters: tuple[ClickCounter, ...] = ()
 

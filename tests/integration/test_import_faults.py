@@ -16,6 +16,7 @@ from xsell.dal import import_queue, jobs
 from xsell.dal.profiles import ProfileStore
 from xsell.importing import checkpoints
 from xsell.importing.checkpoints import Budget
+from xsell.importing.notifications import ObjectRef
 from xsell.importing.runner import BUSY, CONTINUES, FINISHED, LOST, Importer
 from xsell.models import ImportJob, Profile
 
@@ -198,3 +199,37 @@ def test_a_file_deleted_during_its_import_fails_the_job_with_a_reason(local_syst
     job = jobs.find(ref.job_id)
     assert (job.status, job.reason_code, job.rows_read) == ("failed", "object_gone", 5)
     assert job.reason == f"s3://{ref.bucket}/{ref.key} no longer exists"
+
+
+def test_a_file_overwritten_in_an_unversioned_bucket_fails_its_job_and_the_new_content_imports(local_system):
+    # Without versioning, a later chunk cannot read the bytes the job started with: the ETag
+    # condition on its ranged GET shows the key now holds other content.
+    bucket = f"xsell-unversioned-{uuid.uuid4().hex[:8]}"
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": s3.meta.region_name})
+    p = uuid.uuid4().hex[:8]
+    key = f"incoming/p-{p}/profiles/daily.csv"
+    first = s3.put_object(Bucket=bucket, Key=key, Body=_file(p).encode())
+    ref = ObjectRef(bucket, key, first["ETag"], first.get("VersionId"))
+    assert ref.version is None
+    importer = Importer(request_next_chunk=lambda *_: None)
+    assert importer.import_object(ref, CHUNK).state == CONTINUES
+
+    second = s3.put_object(Bucket=bucket, Key=key, Body=f"customer_id,group_rank\n{p}-1,new\n".encode())
+    assert importer.run(ref.job_id, CHUNK).state == FINISHED
+    job = jobs.find(ref.job_id)
+    assert (job.status, job.reason_code, job.rows_read, job.rows_imported) == (
+        "failed",
+        "object_replaced",
+        5,
+        5,
+    )
+    assert job.reason == (
+        f"s3://{bucket}/{key} was replaced by another upload; the new content is imported as a job of its own"
+    )
+
+    replacement = ObjectRef(bucket, key, second["ETag"])
+    assert replacement.job_id != ref.job_id
+    assert importer.import_object(replacement, CHUNK).state == FINISHED
+    assert jobs.find(replacement.job_id).rows_imported == 1
+    assert Profile.get(f"{p}-1").group_rank == "new"

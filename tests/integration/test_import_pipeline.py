@@ -3,8 +3,11 @@
 import time
 import uuid
 
+import boto3
+
 from tests.fixtures.csv import error_lines, redeliver, upload
-from xsell.dal import jobs, partners
+from xsell.dal import counters, jobs, partners, profiles
+from xsell.importing.notifications import object_refs
 from xsell.importing.runner import Importer
 from xsell.models import Counter, Profile
 
@@ -121,11 +124,20 @@ def test_partner_settings_map_headers_pin_the_encoding_and_keep_unknown_columns(
     assert jobs.find(profile_ref.job_id).settings["encoding"] == "cp932"
 
 
-def test_optouts_add_to_the_set_and_erasure_deletes_everything_keyed_on_the_customer(local_system):
+def _raw_item(customer_id: str) -> dict | None:
+    """The stored item as DynamoDB has it, attribute by attribute (AttributeValue JSON)."""
+    response = boto3.client("dynamodb").get_item(
+        TableName=Profile.Meta.table_name, Key={"customer_id": {"S": customer_id}}, ConsistentRead=True
+    )
+    return response.get("Item")
+
+
+def test_optouts_add_to_the_set_and_erasure_erases_everything_keyed_on_the_customer(local_system):
     keep, gone = f"o-{_id()}", f"e-{_id()}"
     upload(local_system, "brand_usage", f"customer_id,brand\n{keep},hana\n{gone},tabi\n")
     local_system.dispatcher.drain()
-    Counter(f"freq#{gone}", "c1#2026-11-23", count=3).save()
+    # A frequency counter under the customer's partition of the counters table (xsell.dal.counters).
+    Counter(counters.customer_pk(gone), "freq#c1#2026-11-23", count=3).save()
     upload(local_system, "optouts", f"customer_id,brand\n{keep},umi\n{keep},\n{gone},hana\nnew-{keep},tabi\n")
     erasure = upload(local_system, "erasure", f"顧客ID\n{gone}\n{gone}\n")
     local_system.dispatcher.drain()
@@ -133,9 +145,11 @@ def test_optouts_add_to_the_set_and_erasure_deletes_everything_keyed_on_the_cust
     assert Profile.get(keep).optouts == {"umi", "all"}  # a blank brand opts out of everything
     assert Profile.get(keep).brands.as_dict()["hana"]["used"] == 1
     assert Profile.get(f"new-{keep}").optouts == {"tabi"}  # opt-outs hold before the profile arrives
-    assert not Profile.count(gone)
-    assert list(Counter.query(f"freq#{gone}")) == []
     job = jobs.find(erasure.job_id)
+    # Only a tombstone is left: the key and when the erasure was uploaded, no personal data.
+    assert _raw_item(gone) == {"customer_id": {"S": gone}, "erased_as_of": {"S": job.as_of}}
+    assert profiles.get(gone) is None
+    assert list(Counter.query(counters.customer_pk(gone))) == []
     assert (job.rows_read, job.rows_imported, job.rows_duplicate, job.errors_key) == (2, 2, 0, None)
 
 
@@ -197,3 +211,71 @@ def test_keys_that_are_not_imports_are_rejected_with_a_reason(local_system):
     assert jobs.find(bad_partner.job_id).reason == (
         "partner 'ACME' in the object key must be lowercase letters, digits, _ or -"
     )
+
+
+def _held_back(system, ref):
+    """Take ``ref``'s notification off the queue (other messages stay): the test imports it later."""
+    sqs, queue = boto3.client("sqs"), system.resources.import_queue_url
+    found = False
+    for _ in range(20):
+        for message in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
+            if ref.job_id in {r.job_id for r in object_refs(message["Body"])}:
+                sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+                found = True
+            else:
+                sqs.change_message_visibility(
+                    QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+        if found:
+            return ref
+    raise AssertionError(f"no notification for {ref.key} in the queue")
+
+
+def test_a_file_uploaded_before_an_erasure_but_imported_after_it_does_not_bring_the_customer_back(
+    local_system,
+):
+    p, partner = _id(), f"r-{_id()}"
+    before = upload(
+        local_system, "profiles", f"customer_id,group_rank\n{p}-1,gold\n{p}-2,gold\n", partner=partner
+    )
+    usage_before = upload(local_system, "brand_usage", f"customer_id,brand,ltv\n{p}-1,hana,100\n")
+    optout_before = upload(local_system, "optouts", f"customer_id,brand\n{p}-1,tabi\n")
+    usage_much_later = _held_back(
+        local_system, upload(local_system, "brand_usage", f"customer_id,brand,ltv\n{p}-1,umi,5\n")
+    )
+    time.sleep(1.1)  # S3 times have one-second resolution
+    erasure = upload(local_system, "erasure", f"customer_id\n{p}-1\n")
+    Importer().import_object(erasure)  # the erasure is imported first, the older files after it
+    local_system.dispatcher.drain()
+
+    erased_as_of = jobs.find(erasure.job_id).as_of
+    assert _raw_item(f"{p}-1") == {"customer_id": {"S": f"{p}-1"}, "erased_as_of": {"S": erased_as_of}}
+    assert profiles.get(f"{p}-1") is None
+    assert profiles.get(f"{p}-2").group_rank == "gold"  # the rest of the older file applies
+    for ref, imported in ((before, 1), (usage_before, 0), (optout_before, 0)):
+        _assert_erased_row_not_applied(ref, f"{p}-1", erased_as_of, imported)
+
+    # A file uploaded after the erasure brings the customer back, and the erasure stays on record:
+    # rows from before it stay erased even now that the customer exists again.
+    time.sleep(1.1)
+    upload(local_system, "profiles", f"customer_id,group_rank\n{p}-1,silver\n", partner=partner)
+    local_system.dispatcher.drain()
+    Importer().import_object(usage_much_later)
+    profile = profiles.get(f"{p}-1")
+    assert (profile.group_rank, profile.brands.as_dict(), profile.optouts) == ("silver", {}, None)
+    assert profile.erased_as_of == erased_as_of
+    _assert_erased_row_not_applied(usage_much_later, f"{p}-1", erased_as_of)
+
+
+def _assert_erased_row_not_applied(ref, customer_id: str, erased_as_of: str, imported: int = 0) -> None:
+    job = jobs.find(ref.job_id)
+    assert (job.status, job.rows_imported, job.rows_outdated) == ("succeeded", imported, 1)
+    assert error_lines(job) == [
+        [
+            "2",
+            "",
+            customer_id,
+            f"not applied: the customer was erased (by a file uploaded {erased_as_of}; "
+            f"this file was uploaded {job.as_of})",
+        ]
+    ]

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from xsell.dal.profiles import WRITTEN, ErasureRow, OptOutRow, Outcome, ProfileRow, Stamp
+from xsell.dal.profiles import WRITTEN, BrandUsageRow, ErasureRow, OptOutRow, Outcome, ProfileRow, Stamp
 from xsell.importing.writing import WritePipeline, to_write
 
 STAMP = Stamp(job="j", source="p", as_of="2026-11-23T00:00:00Z", now="n")
@@ -51,6 +51,19 @@ def test_a_key_still_being_written_waits_for_its_batch_before_joining_another():
     pipeline.add(("B",), row("B", 3))  # batch 1 goes out
     pipeline.add(("C",), row("C", 4))
     pipeline.add(("A",), row("A", 5))  # A is in flight: wait for batch 1 first
+    pipeline.close()
+    by_first_row = {rows[0][0]: (start, end) for rows, start, end in store.batches}
+    assert by_first_row["C"][0] >= by_first_row["A"][1]
+
+
+def test_another_key_of_a_customer_still_being_written_waits_too():
+    # Brand usage keys are (customer, brand), but a batch reads and puts the customer's whole item.
+    store = SlowStore(delay=0.05)
+    pipeline = WritePipeline(store, STAMP, threads=4, batch_rows=2)
+    pipeline.add(("A", "hana"), BrandUsageRow("A", 2, "hana", {}))
+    pipeline.add(("B", "hana"), BrandUsageRow("B", 3, "hana", {}))  # batch 1 goes out
+    pipeline.add(("C", "hana"), BrandUsageRow("C", 4, "hana", {}))
+    assert pipeline.add(("A", "tabi"), BrandUsageRow("A", 5, "tabi", {})) is None  # not a duplicate
     pipeline.close()
     by_first_row = {rows[0][0]: (start, end) for rows, start, end in store.batches}
     assert by_first_row["C"][0] >= by_first_row["A"][1]

@@ -8,19 +8,43 @@
 - :func:`commit` saves the checkpoint (offset, line, counters) and releases the lease
   in one conditional update that also requires the chunk number to be unchanged, so
   a worker whose lease was taken over can never commit a chunk twice.
+- :class:`WriterLease` serialises imports over the profiles table: one lease item in the
+  jobs table names the one chunk that may write profile items, until an expiry it renews
+  as it writes. With a single writer, reading an item, merging rows into it and putting it
+  back is exact (:mod:`xsell.dal.profiles`). The holder stops writing
+  ``WRITER_SAFETY_SECONDS`` before the stored expiry, by its own monotonic clock measured
+  from before the request that set it, so that a write it sent (one attempt of at most
+  ``xsell.dal.profiles.REQUEST_SECONDS``) has landed before anyone else may take over,
+  even with some clock skew between workers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
+from xsell.errors import XsellError
 from xsell.models import ImportJob
+from xsell.models.jobs import ProfilesWriterLease
 
 RUNNING, SUCCEEDED, FAILED, REJECTED = "running", "succeeded", "failed", "rejected"
 FINISHED = frozenset({SUCCEEDED, REJECTED})  # a failed job resumes when its message comes back
+
+
+WRITER_LEASE_ID = "writer#profiles"  # the key of the lease item in the jobs table
+WRITER_LEASE_SECONDS = 120.0  # stored expiry: how long others wait for a writer that died
+WRITER_SAFETY_SECONDS = 45.0  # writes stop this long before the stored expiry
+WRITER_RENEW_SECONDS = 45.0  # renew once fewer seconds than this are left to write
+
+
+class WriterLeaseLost(XsellError):
+    """This chunk no longer holds the profiles writer lease: it must not write another item."""
 
 
 def _now() -> dt.datetime:
@@ -173,3 +197,109 @@ def finish(job: ImportJob) -> None:
     job.finished_at = _now()
     job.updated_at = job.finished_at
     job.save()
+
+
+class WriterLease:
+    """One chunk's hold on the profiles writer lease.
+
+    :meth:`acquire` once before writing; :meth:`check` before every request that reads or
+    writes profiles (cheap: a clock read, and a conditional renewal every half minute or so);
+    :meth:`release` when the chunk's writes are done or abandoned. ``owner`` is the owner
+    of the job's own lease, so a job's chunk holds both under one name.
+    """
+
+    def __init__(
+        self,
+        owner: str,
+        job_id: str,
+        *,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        seconds: float = WRITER_LEASE_SECONDS,
+    ) -> None:
+        self.owner, self.job_id = owner, job_id
+        self._clock, self._monotonic, self._seconds = clock, monotonic, seconds
+        self._writable_until = -math.inf  # monotonic time after which this chunk must not write
+        self._held = False
+        self._lock = threading.Lock()
+
+    def acquire(self) -> bool:
+        """Take the lease if it is free, expired or already ours; False when another holds it."""
+        started, now = self._monotonic(), self._clock()
+        try:
+            ProfilesWriterLease(WRITER_LEASE_ID).update(
+                actions=[
+                    ProfilesWriterLease.lease_owner.set(self.owner),
+                    ProfilesWriterLease.lease_until.set(now + self._seconds),
+                    ProfilesWriterLease.holder_job.set(self.job_id),
+                    ProfilesWriterLease.updated_at.set(_now()),
+                ],
+                condition=ProfilesWriterLease.lease_until.does_not_exist()
+                | (ProfilesWriterLease.lease_until < now)
+                | (ProfilesWriterLease.lease_owner == self.owner),
+            )
+        except UpdateError as exc:
+            if _condition_failed(exc):
+                return False
+            raise
+        self._writable_until = started + self._seconds - WRITER_SAFETY_SECONDS
+        self._held = True
+        return True
+
+    def check(self) -> None:
+        """Return if this chunk may send a write now (renewing the lease when it is due);
+        raise :class:`WriterLeaseLost` if it may not."""
+        if self._monotonic() < self._writable_until - WRITER_RENEW_SECONDS:
+            return
+        with self._lock:
+            if self._monotonic() >= self._writable_until - WRITER_RENEW_SECONDS:
+                self._renew()
+
+    def _renew(self) -> None:
+        started, now = self._monotonic(), self._clock()
+        try:
+            ProfilesWriterLease(WRITER_LEASE_ID).update(
+                actions=[
+                    ProfilesWriterLease.lease_until.set(now + self._seconds),
+                    ProfilesWriterLease.updated_at.set(_now()),
+                ],
+                # Ours even if it expired meanwhile: nobody else took it, so nobody else wrote.
+                condition=ProfilesWriterLease.lease_owner == self.owner,
+            )
+        except UpdateError as exc:
+            if _condition_failed(exc):
+                self._writable_until = -math.inf
+                raise WriterLeaseLost(f"import {self.job_id} lost the profiles writer lease") from exc
+            if self._monotonic() < self._writable_until:
+                return  # a renewal that did not get through is tried again at the next check
+            raise WriterLeaseLost(f"import {self.job_id} could not renew the profiles writer lease") from exc
+        self._writable_until = started + self._seconds - WRITER_SAFETY_SECONDS
+
+    def release(self) -> None:
+        """Let the next import write (nothing happens if the lease is no longer ours)."""
+        self._writable_until = -math.inf
+        if not self._held:
+            return
+        self._held = False
+        try:
+            ProfilesWriterLease(WRITER_LEASE_ID).update(
+                actions=[
+                    ProfilesWriterLease.lease_owner.remove(),
+                    ProfilesWriterLease.lease_until.remove(),
+                    ProfilesWriterLease.holder_job.remove(),
+                    ProfilesWriterLease.updated_at.set(_now()),
+                ],
+                condition=ProfilesWriterLease.lease_owner == self.owner,
+            )
+        except UpdateError as exc:
+            if not _condition_failed(exc):
+                raise
+
+
+def writer_lease_holder() -> tuple[str | None, float | None]:
+    """(job id, expiry) of the current holder of the profiles writer lease, for operators and tests."""
+    try:
+        item = ProfilesWriterLease.get(WRITER_LEASE_ID, consistent_read=True)
+    except ProfilesWriterLease.DoesNotExist:
+        return None, None
+    return item.holder_job, item.lease_until

@@ -1,65 +1,91 @@
-"""Profiles: read one customer; merge partner rows into customers, 25 rows per request.
+"""Profiles: read one customer; merge partner rows into customers by read-merge-put.
 
-Every import write is a PartiQL ``UPDATE`` (``BatchExecuteStatement``, up to 25
-statements per call, each with its own outcome), so a row changes only its own
-part of the customer item and never what other writers keep there:
+Only the importer writes profile items (decide keeps behaviour in the counters table),
+and only the holder of the profiles writer lease (:class:`xsell.dal.jobs.WriterLease`)
+imports. With one writer, nobody changes an item between reading it and putting it
+back, so a batch of rows is applied as: read its customers (``BatchGetItem``, 100 keys,
+strongly consistent), merge each row into its item in Python, put the changed items
+(``BatchWriteItem``, 25 items). The merge rules:
 
-- a ``profiles`` row sets (or, for a blank cell, removes) rank and the attributes
-  its file has columns for; brands, opt-outs and behaviour stay untouched;
+- a ``profiles`` row sets (or, for a blank cell, removes) rank and the attributes its
+  file has columns for; brands, opt-outs and anything else on the item stay untouched;
 - a ``brand_usage`` row replaces ``brands.<brand>`` and nothing else;
 - an ``optouts`` row adds to the ``optouts`` string set;
-- an ``erasure`` row deletes the item and every counter keyed on the customer.
+- an ``erasure`` row reduces the item to a tombstone (``customer_id`` and
+  ``erased_as_of``, no personal data) and deletes every counter keyed on the customer.
 
-Each update carries two conditions. *Older file after newer*: the part remembers
-the upload time of the file that last set it (``profile_as_of#<partner>``,
-``brands.<brand>.as_of``) and a file uploaded earlier is not applied over it.
-*Same file twice*: the part remembers which row of which job set it
-(``<job>:<line>``), so a later row with the same key in the same file is reported as
-replacing the earlier one, a replayed row (after a crash) is recognised, and an
-earlier row never overwrites a later one. When a condition fails the old item comes
-back with the failure (``ReturnValuesOnConditionCheckFailure``), and the outcome is
-decided from it without another read. A customer the table does not have yet is
-created with ``INSERT`` (which fails if someone created it meanwhile; then it is
-updated instead). When most of a batch turns out to be new customers, the next
-batch tries ``INSERT`` first.
+Each part remembers the upload time of the file that last set it
+(``profile_as_of#<partner>``, ``brands.<brand>.as_of``, ``erased_as_of``): a row of a
+file uploaded earlier is *outdated* and not applied (equal times re-apply, so a replayed
+chunk is idempotent; rows of a file uploaded no later than an erasure stay erased, a
+newer file re-creates the customer). Each part also remembers which row of which job set
+it (``<job>:<line>[:<line it replaced>]``): a later row with the same key in the same
+file replaces the earlier one and reports it, an earlier row never overwrites a later
+one, and a row replayed after a crash is recognised and not written again.
+
+Every request is preceded by the writer lease's ``check`` (carried on the :class:`Stamp`),
+so a chunk that lost the lease stops before its next write. Throttled requests and
+unprocessed keys or items are retried with backoff; the client itself never retries, so
+one request lasts at most ``REQUEST_SECONDS`` and the lease's safety margin holds.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from pynamodb.exceptions import DoesNotExist
 
-from xsell.dal import aws
 from xsell.dal import counters as counter_store
 from xsell.errors import XsellError
 from xsell.models import Profile
 
-BATCH_STATEMENTS = 25  # BatchExecuteStatement's limit
-BATCH_DELETES = 25  # BatchWriteItem's limit
-MAX_ROUNDS = 8  # per row: condition outcomes and throttling retries together
+BATCH_GET = 100  # BatchGetItem's limit
+BATCH_PUT = 25  # BatchWriteItem's limit
+MAX_ROUNDS = 8  # per request: throttling and unprocessed retries together
+CONNECT_SECONDS, READ_SECONDS = 5, 10
+REQUEST_SECONDS = CONNECT_SECONDS + READ_SECONDS  # one attempt, at most (see xsell.dal.jobs.WriterLease)
 RETRYABLE = frozenset(
     {
-        "ThrottlingError",
-        "ProvisionedThroughputExceeded",
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
         "RequestLimitExceeded",
         "InternalServerError",
-        "TransactionConflict",
+        "ServiceUnavailable",
     }
 )
 
 WRITTEN = "written"  # the row's data is stored
-OUTDATED = "outdated"  # not applied: the stored part comes from a file uploaded later
+OUTDATED = "outdated"  # not applied: the stored part comes from a file uploaded later, or was erased
 SUPERSEDED = "superseded"  # not applied: a later row of the same file holds this key
-REFUSED = "refused"  # DynamoDB refused the row itself (e.g. an item over 400 KB)
+REFUSED = "refused"  # DynamoDB refused the row's item (e.g. over 400 KB)
+
+ERASED_AS_OF = "erased_as_of"
 
 
 class StoreUnavailable(XsellError):
-    """Writes kept being throttled or contended beyond the retry budget; try the chunk again later."""
+    """Requests kept being throttled beyond the retry budget; try the chunk again later."""
+
+
+class Transient(XsellError):
+    """A request failed as a whole but may succeed when tried again (throttled, timed out)."""
+
+
+class Refused(XsellError):
+    """DynamoDB refused a request because of an item in it (ValidationException)."""
+
+
+def _no_guard() -> None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +96,9 @@ class Stamp:
     source: str  # partner id: profiles parts keep one upload time per partner
     as_of: str  # upload time of the file, ISO-8601 UTC (compared as text)
     now: str  # updated_at of every item touched
+    # Called before every request: raises when this writer may no longer write (the
+    # writer lease's check).
+    guard: Callable[[], None] = field(default=_no_guard, compare=False)
 
     @property
     def profile_as_of_attribute(self) -> str:
@@ -119,45 +148,95 @@ class Outcome:
     other_line: int | None = None
     replay: bool = False  # WRITTEN: an earlier attempt of this same job already stored this row
     detail: str | None = None  # OUTDATED: the stored upload time; REFUSED: DynamoDB's reason
+    erased: bool = False  # OUTDATED: the stored upload time is that of an erasure
 
 
 class Transport(Protocol):
-    """The three storage calls the writer makes; tests substitute their own."""
+    """The storage calls the writer makes; tests substitute their own."""
 
-    def execute(self, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """BatchExecuteStatement: one response per statement, in order."""
+    def get(self, keys: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """One strongly consistent BatchGetItem: (items found, keys left unprocessed)."""
         ...
 
-    def delete(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """BatchWriteItem deletes; returns the keys DynamoDB left unprocessed."""
+    def put(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One BatchWriteItem of puts: the items left unprocessed."""
         ...
 
     def erase_counters(self, customer_id: str) -> int: ...
 
 
-class DynamoTransport:
-    def execute(self, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        responses: list[dict[str, Any]] = aws.client("dynamodb").batch_execute_statement(
-            Statements=statements
-        )["Responses"]
-        return responses
+_client: Any = None
+_client_lock = threading.Lock()
 
-    def delete(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+
+def _dynamodb() -> Any:
+    """The writer's own client, created once per process on first use: it never retries by
+    itself (the writer does, checking its lease first) and skips parameter validation (items
+    are built here, from validated rows)."""
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                config = Config(
+                    connect_timeout=CONNECT_SECONDS,
+                    read_timeout=READ_SECONDS,
+                    retries={"mode": "standard", "total_max_attempts": 1},
+                    parameter_validation=False,
+                    max_pool_connections=16,
+                )
+                _client = boto3.session.Session().client("dynamodb", config=config)
+    return _client
+
+
+class DynamoTransport:
+    """The low-level client with plain item dicts: no model objects on the hot path."""
+
+    def get(self, keys: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         table = Profile.Meta.table_name
-        result = aws.client("dynamodb").batch_write_item(
-            RequestItems={table: [{"DeleteRequest": {"Key": key}} for key in keys]}
-        )
-        return [r["DeleteRequest"]["Key"] for r in result.get("UnprocessedItems", {}).get(table, [])]
+        request = {table: {"Keys": keys, "ConsistentRead": True}}
+        with _translated_errors():
+            response = _dynamodb().batch_get_item(RequestItems=request)
+        items: list[dict[str, Any]] = response.get("Responses", {}).get(table, [])
+        unprocessed: list[dict[str, Any]] = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+        return items, unprocessed
+
+    def put(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        table = Profile.Meta.table_name
+        request = {table: [{"PutRequest": {"Item": item}} for item in items]}
+        with _translated_errors():
+            result = _dynamodb().batch_write_item(RequestItems=request)
+        return [r["PutRequest"]["Item"] for r in result.get("UnprocessedItems", {}).get(table, [])]
 
     def erase_counters(self, customer_id: str) -> int:
         return counter_store.erase_customer(customer_id)
 
 
-def get(customer_id: str) -> Profile | None:
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    """Whole-request failures as the writer handles them: try again, or find the bad item."""
     try:
-        return Profile.get(customer_id)
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in RETRYABLE:
+            raise Transient(f"{code}: {exc.response['Error'].get('Message', '')}") from exc
+        if code == "ValidationException":
+            raise Refused(exc.response["Error"].get("Message", code)) from exc
+        raise
+    except (HTTPClientError, BotoConnectionError) as exc:
+        raise Transient(f"{type(exc).__name__}: {exc}") from exc
+
+
+def get(customer_id: str) -> Profile | None:
+    """The customer's profile; None when there is none, or only an erasure's tombstone."""
+    try:
+        profile = Profile.get(customer_id)
     except DoesNotExist:
         return None
+    # Every write but an erasure stamps updated_at; an erasure leaves only the key and erased_as_of.
+    if profile.erased_as_of is not None and profile.updated_at is None:
+        return None
+    return profile
 
 
 # --- marks ---------------------------------------------------------------------------
@@ -167,8 +246,9 @@ def mark(job: str, line: int, replaced: int | None = None) -> str:
     return f"{job}:{line}" if replaced is None else f"{job}:{line}:{replaced}"
 
 
-def _parse_mark(value: str | None, job: str) -> tuple[int, int | None] | None:
-    """(line, replaced line) when ``value`` was left by ``job``; None otherwise."""
+def _parse_mark(node: Any, job: str) -> tuple[int, int | None] | None:
+    """(line, replaced line) when the stored mark ``node`` was left by ``job``; None otherwise."""
+    value = node.get("S") if isinstance(node, dict) else None
     if not value or not value.startswith(job + ":"):
         return None
     parts = value.split(":")
@@ -182,6 +262,8 @@ def _parse_mark(value: str | None, job: str) -> tuple[int, int | None] | None:
 
 
 def _av(value: object) -> dict[str, Any]:
+    if value.__class__ is str:
+        return {"S": value}
     if isinstance(value, bool):
         raise TypeError("booleans are not profile values")
     if isinstance(value, int | float):
@@ -195,44 +277,166 @@ def _av(value: object) -> dict[str, Any]:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
-def _ident(name: str) -> str:
-    """A PartiQL quoted identifier (attribute names come from configured brands and headers)."""
-    return '"' + name.replace('"', '""') + '"'
+def _text(node: Any) -> str | None:
+    return node.get("S") if isinstance(node, dict) else None
 
 
-def _old(item: Mapping[str, Any] | None, *path: str) -> Any:
-    """A value inside an old item returned with a failed condition (AttributeValue JSON)."""
-    if not item:
-        return None
-    node = item.get(path[0])
-    for name in path[1:]:
-        if not _is_map(node):
-            return None
-        node = node["M"].get(name)
-    return node
+def _map(item: dict[str, Any], name: str) -> dict[str, Any]:
+    """The map attribute ``name`` of ``item`` (created empty when missing or not a map)."""
+    node = item.get(name)
+    if node is None or "M" not in node:
+        node = item[name] = {"M": {}}
+    values: dict[str, Any] = node["M"]
+    return values
 
 
-def _old_text(item: Mapping[str, Any] | None, *path: str) -> str | None:
-    node = _old(item, *path)
-    return node.get("S") if isinstance(node, Mapping) else None
+def is_tombstone(item: Mapping[str, Any]) -> bool:
+    """An erased customer: nothing left but the key and the erasure's upload time."""
+    return ERASED_AS_OF in item and len(item) == 2
 
 
-def _is_map(node: Any) -> bool:
-    return isinstance(node, Mapping) and "M" in node
+# --- merging one row into one item ------------------------------------------------------
+# Each merge takes the stored item (None: no such customer) and returns the item to keep,
+# the row's outcome, and whether the item changed (and must be put).
+
+Merged = tuple[dict[str, Any] | None, Outcome, bool]
+
+
+def _erased(item: dict[str, Any], row: Write, stamp: Stamp) -> Outcome | None:
+    erased = item.get(ERASED_AS_OF)
+    if erased is not None and erased["S"] >= stamp.as_of:
+        return Outcome(row.line, row.customer_id, OUTDATED, detail=erased["S"], erased=True)
+    return None
+
+
+def _merge_profile(item: dict[str, Any] | None, row: ProfileRow, stamp: Stamp) -> Merged:
+    replaced = None
+    if item is None:
+        values = {
+            name: {"S": v} if v.__class__ is str else _av(v)
+            for name, v in row.attributes.items()
+            if v is not None
+        }
+        item = {"customer_id": {"S": row.customer_id}, "attributes": {"M": values}, "brands": {"M": {}}}
+    else:
+        outdated = _erased(item, row, stamp)
+        if outdated is not None:
+            return item, outdated, False
+        stored_as_of = _text(item.get(stamp.profile_as_of_attribute))
+        if stored_as_of is not None and stored_as_of > stamp.as_of:
+            return item, Outcome(row.line, row.customer_id, OUTDATED, detail=stored_as_of), False
+        ours = _parse_mark(item.get("profile_import"), stamp.job)
+        if ours is not None:
+            line, earlier = ours
+            if line == row.line:
+                return (
+                    item,
+                    Outcome(row.line, row.customer_id, WRITTEN, other_line=earlier, replay=True),
+                    False,
+                )
+            if line > row.line:
+                return item, Outcome(row.line, row.customer_id, SUPERSEDED, other_line=line), False
+            replaced = line
+        values = _map(item, "attributes")
+        _map(item, "brands")
+        for name, value in row.attributes.items():
+            if value is None:
+                values.pop(name, None)
+            else:
+                values[name] = _av(value)
+    if row.sets_group_rank:
+        if row.group_rank is None:
+            item.pop("group_rank", None)
+        else:
+            item["group_rank"] = {"S": row.group_rank}
+    item[stamp.profile_as_of_attribute] = {"S": stamp.as_of}
+    item["profile_import"] = {"S": mark(stamp.job, row.line, replaced)}
+    item["updated_at"] = {"S": stamp.now}
+    return item, Outcome(row.line, row.customer_id, WRITTEN, other_line=replaced), True
+
+
+def _merge_brand_usage(item: dict[str, Any] | None, row: BrandUsageRow, stamp: Stamp) -> Merged:
+    replaced = None
+    if item is None:
+        brands: dict[str, Any] = {}
+        item = {"customer_id": {"S": row.customer_id}, "attributes": {"M": {}}, "brands": {"M": brands}}
+    else:
+        outdated = _erased(item, row, stamp)
+        if outdated is not None:
+            return item, outdated, False
+        brands = _map(item, "brands")
+        _map(item, "attributes")
+        part = brands.get(row.brand)
+        if part is not None and "M" in part:
+            stored_as_of = _text(part["M"].get("as_of"))
+            if stored_as_of is not None and stored_as_of > stamp.as_of:
+                return item, Outcome(row.line, row.customer_id, OUTDATED, detail=stored_as_of), False
+            ours = _parse_mark(part["M"].get("mark"), stamp.job)
+            if ours is not None:
+                line, earlier = ours
+                if line == row.line:
+                    outcome = Outcome(row.line, row.customer_id, WRITTEN, other_line=earlier, replay=True)
+                    return item, outcome, False
+                if line > row.line:
+                    return item, Outcome(row.line, row.customer_id, SUPERSEDED, other_line=line), False
+                replaced = line
+    usage = {"used": {"N": "1"}}
+    for name, value in row.usage.items():
+        usage[name] = _av(value)
+    usage["as_of"] = {"S": stamp.as_of}
+    usage["mark"] = {"S": mark(stamp.job, row.line, replaced)}
+    brands[row.brand] = {"M": usage}
+    item["updated_at"] = {"S": stamp.now}
+    return item, Outcome(row.line, row.customer_id, WRITTEN, other_line=replaced), True
+
+
+def _merge_optout(item: dict[str, Any] | None, row: OptOutRow, stamp: Stamp) -> Merged:
+    written = Outcome(row.line, row.customer_id, WRITTEN)
+    if item is None:
+        item = {
+            "customer_id": {"S": row.customer_id},
+            "optouts": {"SS": sorted(row.brands)},
+            "attributes": {"M": {}},
+            "brands": {"M": {}},
+        }
+    else:
+        outdated = _erased(item, row, stamp)
+        if outdated is not None:
+            return item, outdated, False
+        stored = item.get("optouts")
+        current = set(stored["SS"]) if stored is not None and "SS" in stored else set()
+        if row.brands <= current:
+            return item, written, False  # already opted out: nothing to write
+        item["optouts"] = {"SS": sorted(current | row.brands)}
+        _map(item, "attributes")
+        _map(item, "brands")
+    item["updated_at"] = {"S": stamp.now}
+    return item, written, True
+
+
+def _merge_erasure(item: dict[str, Any] | None, row: ErasureRow, stamp: Stamp) -> Merged:
+    # An erasure removes everything whatever its upload time; the tombstone keeps the newest
+    # erasure's time so that rows of files uploaded until then stay erased.
+    written = Outcome(row.line, row.customer_id, WRITTEN)
+    erased_as_of = stamp.as_of
+    if item is not None:
+        stored = _text(item.get(ERASED_AS_OF))
+        if stored is not None and stored >= erased_as_of:
+            if is_tombstone(item):
+                return item, written, False
+            erased_as_of = stored
+    return {"customer_id": {"S": row.customer_id}, ERASED_AS_OF: {"S": erased_as_of}}, written, True
+
+
+_MERGE: dict[type, Callable[[Any, Any, Stamp], Merged]] = {
+    ProfileRow: _merge_profile,
+    BrandUsageRow: _merge_brand_usage,
+    OptOutRow: _merge_optout,
+    ErasureRow: _merge_erasure,
+}
 
 
 # --- the writer ----------------------------------------------------------------------
-
-UPDATE, INSERT, CREATE_MAP, SUPERSEDE = "update", "insert", "create_map", "supersede"
-
-
-@dataclass(slots=True)
-class _Task:
-    row: Write
-    action: str
-    old_mark: str | None = None  # SUPERSEDE: the mark of the earlier row being replaced
-    replaced: int | None = None  # SUPERSEDE: that earlier row's line
-    rounds: int = 0
 
 
 class ProfileStore:
@@ -248,257 +452,89 @@ class ProfileStore:
         self._transport = transport or DynamoTransport()
         self._sleep = sleep
         self._jitter = jitter
-        self._new_share = 0.0  # share of new customers in the last batch: decides INSERT-first
 
     def write(self, rows: Sequence[Write], stamp: Stamp) -> list[Outcome]:
-        """Apply ``rows`` (any number, any mix); one outcome per row."""
-        erasures = [r for r in rows if isinstance(r, ErasureRow)]
-        outcomes = self._erase(erasures) if erasures else []
-        others = [r for r in rows if not isinstance(r, ErasureRow)]
-        for group in _distinct_customer_groups(others, BATCH_STATEMENTS):
-            outcomes.extend(self._write_group(group, stamp))
-        return outcomes
-
-    def _write_group(self, rows: list[Write], stamp: Stamp) -> list[Outcome]:
-        first = INSERT if self._new_share > 0.5 else UPDATE
-        pending = [_Task(row, first) for row in rows]
+        """Apply ``rows`` (any number, any mix, a customer's rows in file order); one outcome per row."""
+        by_customer: dict[str, list[Write]] = {}
+        for row in rows:
+            same = by_customer.get(row.customer_id)
+            if same is None:
+                by_customer[row.customer_id] = [row]
+            else:
+                same.append(row)
+        stored = self._read(list(by_customer), stamp.guard)
         outcomes: list[Outcome] = []
-        new = 0
-        while pending:
-            statements = [self._statement(task, stamp) for task in pending]
-            responses = self._transport.execute(statements)
-            retry: list[_Task] = []
-            throttled = False
-            for task, response in zip(pending, responses, strict=True):
-                task.rounds += 1
-                error = response.get("Error")
-                if error is None:
-                    new += task.action == INSERT
-                    outcomes.append(self._success(task))
-                    continue
-                code = error.get("Code", "")
-                if code in RETRYABLE:
-                    throttled = True
-                    retry.append(task)
-                elif code == "ValidationError":
-                    outcomes.append(
-                        Outcome(
-                            task.row.line, task.row.customer_id, REFUSED, detail=error.get("Message", code)
-                        )
-                    )
-                elif code == "DuplicateItem":
-                    task.action = UPDATE
-                    retry.append(task)
-                elif code == "ConditionalCheckFailed":
-                    decided = self._after_failed_condition(task, error.get("Item"), stamp)
-                    if decided is None:
-                        retry.append(task)
-                    else:
-                        outcomes.append(decided)
-                else:
-                    raise StoreUnavailable(f"profiles write failed: {code}: {error.get('Message', '')}")
-            if any(task.rounds >= MAX_ROUNDS for task in retry):
-                raise StoreUnavailable(f"profiles writes still failing after {MAX_ROUNDS} attempts")
-            if throttled:
-                self._backoff(max(task.rounds for task in retry))
-            pending = retry
-        self._new_share = new / len(rows)
+        puts: dict[str, tuple[dict[str, Any], list[int]]] = {}  # customer -> (item, outcomes it carries)
+        erased: list[str] = []
+        for customer_id, same in by_customer.items():
+            item = stored.get(customer_id)
+            carried: list[int] = []
+            for row in same:
+                item, outcome, changed = _MERGE[row.__class__](item, row, stamp)
+                if changed:
+                    carried.append(len(outcomes))
+                outcomes.append(outcome)
+                if row.__class__ is ErasureRow:
+                    erased.append(customer_id)
+            if carried:
+                assert item is not None
+                puts[customer_id] = (item, carried)
+        refused = self._put([item for item, _ in puts.values()], stamp.guard)
+        for customer_id, reason in refused.items():
+            for index in puts[customer_id][1]:
+                was = outcomes[index]
+                outcomes[index] = Outcome(was.line, was.customer_id, REFUSED, detail=reason)
+        for customer_id in dict.fromkeys(erased):
+            self._transport.erase_counters(customer_id)
         return outcomes
 
-    def _success(self, task: _Task) -> Outcome:
-        if task.action == SUPERSEDE:
-            return Outcome(task.row.line, task.row.customer_id, WRITTEN, other_line=task.replaced)
-        return Outcome(task.row.line, task.row.customer_id, WRITTEN)
-
-    def _after_failed_condition(
-        self, task: _Task, item: Mapping[str, Any] | None, stamp: Stamp
-    ) -> Outcome | None:
-        """Decide a failed condition from the old item; None means: try again (task updated)."""
-        row = task.row
-        if item is None:  # no such customer yet
-            task.action = INSERT
-            return None
-        if isinstance(row, OptOutRow):
-            task.action = UPDATE  # created meanwhile: add to the set
-            return None
-        if isinstance(row, ProfileRow):
-            container_ok = _is_map(item.get("attributes"))
-            stored_as_of = _old_text(item, stamp.profile_as_of_attribute)
-            stored_mark = _old_text(item, "profile_import")
-        else:
-            assert isinstance(row, BrandUsageRow)
-            container_ok = _is_map(item.get("brands"))
-            stored_as_of = _old_text(item, "brands", row.brand, "as_of") if container_ok else None
-            stored_mark = _old_text(item, "brands", row.brand, "mark") if container_ok else None
-        if stored_as_of is not None and stored_as_of > stamp.as_of:
-            return Outcome(row.line, row.customer_id, OUTDATED, detail=stored_as_of)
-        ours = _parse_mark(stored_mark, stamp.job)
-        if ours is not None:
-            line, replaced = ours
-            if line == row.line:
-                return Outcome(row.line, row.customer_id, WRITTEN, other_line=replaced, replay=True)
-            if line > row.line:
-                return Outcome(row.line, row.customer_id, SUPERSEDED, other_line=line)
-            task.action, task.old_mark, task.replaced = SUPERSEDE, stored_mark, line
-            return None
-        task.action = UPDATE if container_ok else CREATE_MAP
-        return None
-
-    def _backoff(self, attempt: int) -> None:
-        self._sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + self._jitter() / 2))
-
-    # --- statements ------------------------------------------------------------------
-
-    def _statement(self, task: _Task, stamp: Stamp) -> dict[str, Any]:
-        row = task.row
-        if isinstance(row, ProfileRow):
-            text, params = _profile_statement(row, task, stamp)
-        elif isinstance(row, BrandUsageRow):
-            text, params = _brand_usage_statement(row, task, stamp)
-        else:
-            assert isinstance(row, OptOutRow)
-            text, params = _optout_statement(row, task, stamp)
-        statement: dict[str, Any] = {"Statement": text, "Parameters": params}
-        if task.action != INSERT:
-            statement["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        return statement
-
-    # --- erasure ---------------------------------------------------------------------
-
-    def _erase(self, rows: list[ErasureRow]) -> list[Outcome]:
-        unique = list(dict.fromkeys(row.customer_id for row in rows))
-        for start in range(0, len(unique), BATCH_DELETES):
-            keys = [{"customer_id": {"S": cid}} for cid in unique[start : start + BATCH_DELETES]]
+    def _read(self, customer_ids: list[str], guard: Callable[[], None]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(customer_ids), BATCH_GET):
+            keys = [{"customer_id": {"S": cid}} for cid in customer_ids[start : start + BATCH_GET]]
             attempt = 0
             while keys:
-                keys = self._transport.delete(keys)
+                guard()
+                try:
+                    items, keys = self._transport.get(keys)
+                except Transient:
+                    items = []
+                for item in items:
+                    found[item["customer_id"]["S"]] = item
                 if keys:
                     attempt += 1
-                    if attempt >= MAX_ROUNDS:
-                        raise StoreUnavailable(f"erasure deletes unprocessed after {MAX_ROUNDS} attempts")
-                    self._backoff(attempt)
-        for customer_id in unique:
-            self._transport.erase_counters(customer_id)
-        return [Outcome(row.line, row.customer_id, WRITTEN) for row in rows]
+                    self._backoff(attempt, "reads")
+        return found
 
+    def _put(self, items: list[dict[str, Any]], guard: Callable[[], None]) -> dict[str, str]:
+        """Put ``items``; returns the customers whose item DynamoDB refused, with its reason."""
+        refused: dict[str, str] = {}
+        for start in range(0, len(items), BATCH_PUT):
+            self._put_batch(items[start : start + BATCH_PUT], guard, refused)
+        return refused
 
-def _table() -> str:
-    return _ident(Profile.Meta.table_name)
+    def _put_batch(
+        self, batch: list[dict[str, Any]], guard: Callable[[], None], refused: dict[str, str]
+    ) -> None:
+        attempt = 0
+        while batch:
+            guard()
+            try:
+                batch = self._transport.put(batch)
+            except Refused as exc:
+                if len(batch) == 1:
+                    refused[batch[0]["customer_id"]["S"]] = str(exc)
+                    return
+                for item in batch:  # find the item at fault: the others are stored
+                    self._put_batch([item], guard, refused)
+                return
+            except Transient:
+                pass
+            if batch:
+                attempt += 1
+                self._backoff(attempt, "writes")
 
-
-def _profile_statement(row: ProfileRow, task: _Task, stamp: Stamp) -> tuple[str, list[dict[str, Any]]]:
-    as_of_attr = stamp.profile_as_of_attribute
-    line_mark = mark(stamp.job, row.line, task.replaced)
-    present = {k: v for k, v in row.attributes.items() if v is not None}
-    if task.action == INSERT:
-        names = ["customer_id", "attributes", "brands", as_of_attr, "profile_import", "updated_at"]
-        params = [
-            {"S": row.customer_id},
-            _av(present),
-            {"M": {}},
-            {"S": stamp.as_of},
-            {"S": line_mark},
-            {"S": stamp.now},
-        ]
-        if row.sets_group_rank and row.group_rank is not None:
-            names.append("group_rank")
-            params.append({"S": row.group_rank})
-        fields = ", ".join(f"'{name}': ?" for name in names)
-        return f"INSERT INTO {_table()} VALUE {{{fields}}}", params
-
-    sets: list[str] = []
-    removes: list[str] = []
-    params = []
-    if task.action == CREATE_MAP:
-        sets.append("attributes = ?")
-        params.append(_av(present))
-    else:
-        for name, value in row.attributes.items():
-            path = f"attributes.{_ident(name)}"
-            if value is None:
-                removes.append(path)
-            else:
-                sets.append(f"{path} = ?")
-                params.append(_av(value))
-    if row.sets_group_rank:
-        if row.group_rank is None:
-            removes.append("group_rank")
-        else:
-            sets.append("group_rank = ?")
-            params.append({"S": row.group_rank})
-    sets += [f"{_ident(as_of_attr)} = ?", "profile_import = ?", "updated_at = ?"]
-    params += [{"S": stamp.as_of}, {"S": line_mark}, {"S": stamp.now}]
-    container = "attributes IS MISSING" if task.action == CREATE_MAP else "attributes IS NOT MISSING"
-    if task.action == SUPERSEDE:
-        mark_condition = "profile_import = ?"
-        mark_param = task.old_mark or ""
-    else:
-        mark_condition = "(profile_import IS MISSING OR NOT begins_with(profile_import, ?))"
-        mark_param = stamp.job + ":"
-    as_of = _ident(as_of_attr)
-    text = (
-        f"UPDATE {_table()} "
-        + " ".join([f"SET {s}" for s in sets] + [f"REMOVE {r}" for r in removes])
-        + f" WHERE customer_id = ? AND {container}"
-        + f" AND ({as_of} IS MISSING OR {as_of} <= ?) AND {mark_condition}"
-    )
-    params += [{"S": row.customer_id}, {"S": stamp.as_of}, {"S": mark_param}]
-    return text, params
-
-
-def _brand_usage_statement(row: BrandUsageRow, task: _Task, stamp: Stamp) -> tuple[str, list[dict[str, Any]]]:
-    usage = {"used": 1, **row.usage, "as_of": stamp.as_of, "mark": mark(stamp.job, row.line, task.replaced)}
-    if task.action == INSERT:
-        text = (
-            f"INSERT INTO {_table()} VALUE "
-            "{'customer_id': ?, 'brands': ?, 'attributes': ?, 'updated_at': ?}"
-        )
-        params = [{"S": row.customer_id}, _av({row.brand: usage}), {"M": {}}, {"S": stamp.now}]
-        return text, params
-    if task.action == CREATE_MAP:
-        text = (
-            f"UPDATE {_table()} SET brands = ? SET updated_at = ? WHERE customer_id = ? AND brands IS MISSING"
-        )
-        return text, [_av({row.brand: usage}), {"S": stamp.now}, {"S": row.customer_id}]
-    brand = f"brands.{_ident(row.brand)}"
-    if task.action == SUPERSEDE:
-        mark_condition, mark_param = f"{brand}.mark = ?", task.old_mark or ""
-    else:
-        mark_condition = f"({brand}.mark IS MISSING OR NOT begins_with({brand}.mark, ?))"
-        mark_param = stamp.job + ":"
-    text = (
-        f"UPDATE {_table()} SET {brand} = ? SET updated_at = ?"
-        f" WHERE customer_id = ? AND brands IS NOT MISSING"
-        f" AND ({brand}.as_of IS MISSING OR {brand}.as_of <= ?) AND {mark_condition}"
-    )
-    params = [_av(usage), {"S": stamp.now}, {"S": row.customer_id}, {"S": stamp.as_of}, {"S": mark_param}]
-    return text, params
-
-
-def _optout_statement(row: OptOutRow, task: _Task, stamp: Stamp) -> tuple[str, list[dict[str, Any]]]:
-    if task.action == INSERT:
-        text = (
-            f"INSERT INTO {_table()} VALUE "
-            "{'customer_id': ?, 'optouts': ?, 'brands': ?, 'attributes': ?, 'updated_at': ?}"
-        )
-        return text, [{"S": row.customer_id}, _av(row.brands), {"M": {}}, {"M": {}}, {"S": stamp.now}]
-    text = f"UPDATE {_table()} SET optouts = set_add(optouts, ?) SET updated_at = ? WHERE customer_id = ?"
-    return text, [_av(row.brands), {"S": stamp.now}, {"S": row.customer_id}]
-
-
-def _distinct_customer_groups(rows: Iterable[Write], size: int) -> Iterable[list[Write]]:
-    """Groups of at most ``size`` rows, no customer twice in a group (one request may not
-    name an item twice). Rows for a customer already in the current group wait for the next."""
-    waiting = list(rows)
-    while waiting:
-        group: list[Write] = []
-        seen: set[str] = set()
-        rest: list[Write] = []
-        for row in waiting:
-            if len(group) < size and row.customer_id not in seen:
-                group.append(row)
-                seen.add(row.customer_id)
-            else:
-                rest.append(row)
-        yield group
-        waiting = rest
+    def _backoff(self, attempt: int, what: str) -> None:
+        if attempt >= MAX_ROUNDS:
+            raise StoreUnavailable(f"profiles {what} still failing after {MAX_ROUNDS} attempts")
+        self._sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + self._jitter() / 2))

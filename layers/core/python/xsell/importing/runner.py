@@ -6,11 +6,18 @@ importer sent itself) then tries to lease the job and import its next chunk from
 the committed checkpoint. A lease held by someone else means the message has
 nothing to do. A chunk that fails releases its lease and its message is retried;
 one killed outright leaves a lease that expires before SQS redelivers.
+
+Imports are serialised over the profiles table: before writing, a chunk also takes
+the profiles writer lease (:class:`xsell.dal.jobs.WriterLease`). When another import
+holds it, the chunk gives its job lease back and asks for itself again with a delayed
+continuation (``WAIT_SECONDS``); its message is acknowledged, so waiting neither uses up
+the message's receive count nor waits for the queue's visibility timeout.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import time
 import uuid
@@ -19,7 +26,8 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from xsell import env, topology
-from xsell.dal import import_queue, jobs, objects, partners
+from xsell.dal import aws, import_queue, jobs, objects, partners
+from xsell.dal.jobs import WriterLease, WriterLeaseLost
 from xsell.dal.objects import ObjectChanged, ObjectGone
 from xsell.dal.profiles import OUTDATED, REFUSED, SUPERSEDED, WRITTEN, Outcome, ProfileStore, Stamp
 from xsell.importing import mappings
@@ -39,10 +47,20 @@ from xsell.importing.reports import ErrorSink, discard_parts, publish
 from xsell.importing.writing import Store, WritePipeline, to_write
 from xsell.models import ImportJob
 
-__all__ = ["Importer", "ObjectRef", "RejectedFile", "Step", "handle_message", "import_object", "parse_key"]
+__all__ = [
+    "Importer",
+    "ObjectRef",
+    "RejectedFile",
+    "Step",
+    "handle_message",
+    "import_object",
+    "parse_key",
+    "send_continuation_later",
+]
 
 JST = dt.timezone(dt.timedelta(hours=9), "Asia/Tokyo")
 PROGRESS_EVERY_S = 5.0
+WAIT_SECONDS = 30  # a job that finds the profiles writer busy asks again this much later
 _PARTNER = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 # Datasets whose rows have a set effect (adding an opt-out, deleting a customer): a repeated
 # key changes nothing, so repeats are not reported as duplicates.
@@ -53,6 +71,7 @@ CONTINUES = "continues"  # a chunk was committed; a follow-up message asks for t
 BUSY = "busy"  # another worker holds the job's lease: nothing to do
 ALREADY_DONE = "already-done"  # the job had finished before this message
 LOST = "lost"  # this worker's lease was taken over; its chunk was not committed
+WAITING = "waiting"  # another import holds the profiles writer lease: asked again in WAIT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -100,6 +119,7 @@ class Importer:
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         request_next_chunk: Callable[[str, int], None] | None = None,
+        request_later: Callable[[str, int], None] | None = None,
         threads: int | None = None,
         batch_rows: int | None = None,
     ) -> None:
@@ -107,6 +127,7 @@ class Importer:
         self._clock = clock
         self._monotonic = monotonic
         self._request_next_chunk = request_next_chunk
+        self._request_later = request_later
         self._pipeline_options = {
             name: value for name, value in (("threads", threads), ("batch_rows", batch_rows)) if value
         }
@@ -182,13 +203,20 @@ class Importer:
         if job is None:
             found = jobs.find(job_id)
             return Step(job_id, ALREADY_DONE if found is None or found.status in jobs.FINISHED else BUSY)
+        writer = WriterLease(owner, job_id, clock=self._clock, monotonic=self._monotonic)
         try:
-            return self._chunk(job, owner, budget)
+            return self._chunk(job, owner, budget, writer)
+        except (_WriterBusy, WriterLeaseLost):
+            writer.release()
+            jobs.release(job_id, owner)
+            (self._request_later or send_continuation_later)(job_id, job.chunks)
+            return Step(job_id, WAITING)
         except BaseException:
+            writer.release()
             jobs.release(job_id, owner)
             raise
 
-    def _chunk(self, job: ImportJob, owner: str, budget: Budget) -> Step:
+    def _chunk(self, job: ImportJob, owner: str, budget: Budget, writer: WriterLease) -> Step:
         started = self._monotonic()
         spec = DATASETS[job.dataset]
         bucket = job.object_bucket or env.get(env.DROP_BUCKET)
@@ -202,18 +230,27 @@ class Importer:
             reason = f"{exc}; the new content is imported as a job of its own"
             return self._end(job, owner, jobs.FAILED, reason, "object_replaced", started)
 
-        as_of = opened.first.get("as_of") or job.as_of
-        stamp = Stamp(job=job.job_id[:16], source=job.partner, as_of=as_of, now=self._profile_now())
-        ctx = ParseContext(
-            today=dt.datetime.fromtimestamp(self._clock(), JST).date(),
-            brands=self._brands(spec, opened.settings),
-            brand_aliases=opened.settings.brand_aliases,
-        )
-        sink = ErrorSink(bucket, job.job_id, job.chunks)
         try:
-            tally = self._import_rows(job, owner, spec, opened, ctx, stamp, sink, budget)
+            if not writer.acquire():
+                raise _WriterBusy(job.job_id)
+            as_of = opened.first.get("as_of") or job.as_of
+            stamp = Stamp(
+                job=job.job_id[:16],
+                source=job.partner,
+                as_of=as_of,
+                now=self._profile_now(),
+                guard=writer.check,
+            )
+            ctx = ParseContext(
+                today=dt.datetime.fromtimestamp(self._clock(), JST).date(),
+                brands=self._brands(spec, opened.settings),
+                brand_aliases=opened.settings.brand_aliases,
+            )
+            sink = ErrorSink(bucket, job.job_id, job.chunks)
+            tally = self._import_rows(job, owner, spec, opened, ctx, stamp, sink, budget, writer)
         finally:
             opened.stream.close()
+        writer.release()  # every write is done: the next import may start while this one commits
 
         next_chunk = job.chunks + 1
         done = opened.reader.offset >= opened.size
@@ -304,6 +341,7 @@ class Importer:
         stamp: Stamp,
         sink: ErrorSink,
         budget: Budget,
+        writer: WriterLease,
     ) -> Tally:
         books = _Books(sink, opened.reader.next_line, stamp.as_of, spec.name not in _IDEMPOTENT)
         deadline = Deadline(budget, self._monotonic)
@@ -325,6 +363,7 @@ class Importer:
                     books.unreadable(item)
                 if books.tally.read % 1024 == 0:
                     books.account(pipeline.outcomes())
+                    writer.check()  # keeps the writer lease renewed through stretches of bad rows
                     if self._monotonic() >= next_progress:
                         rows = job.rows_read + books.tally.read
                         jobs.report_progress(job.job_id, owner, rows, opened.reader.offset)
@@ -415,6 +454,15 @@ class _Books:
                     self.tally.imported -= 1  # it had been counted when it was written
             elif outcome.status == SUPERSEDED:
                 self._duplicate(outcome.line, outcome.customer_id, outcome.other_line)
+            elif outcome.status == OUTDATED and outcome.erased:
+                self.tally.outdated += 1
+                self._sink.add(
+                    outcome.line,
+                    "",
+                    outcome.customer_id,
+                    f"not applied: the customer was erased (by a file uploaded {outcome.detail}; "
+                    f"this file was uploaded {self._as_of})",
+                )
             elif outcome.status == OUTDATED:
                 self.tally.outdated += 1
                 self._sink.add(
@@ -429,6 +477,23 @@ class _Books:
                 self._sink.add(
                     outcome.line, "", outcome.customer_id, f"could not be stored: {outcome.detail}"
                 )
+
+
+class _WriterBusy(Exception):
+    """Another import holds the profiles writer lease: this chunk must wait its turn."""
+
+
+def send_continuation_later(job_id: str, chunk: int, delay_seconds: int | None = None) -> None:
+    """A continuation that becomes visible ``delay_seconds`` (default ``WAIT_SECONDS``) later: the
+    job waits for the writer lease without holding a queue message (or using up its receive
+    count) meanwhile."""
+    # The body of xsell.dal.import_queue.send_continuation, which has no delay parameter (yet).
+    body = json.dumps({import_queue.CONTINUE: {"job_id": job_id, "chunk": chunk}})
+    aws.client("sqs").send_message(
+        QueueUrl=import_queue.queue_url(),
+        MessageBody=body,
+        DelaySeconds=WAIT_SECONDS if delay_seconds is None else delay_seconds,
+    )
 
 
 class _Empty:

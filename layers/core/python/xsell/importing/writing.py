@@ -1,13 +1,16 @@
 """From validated records to profile writes, several batches in flight at once.
 
-Parsing runs on the calling thread while up to ``threads`` batches are written,
-so DynamoDB's round trips overlap with reading the file. Two rules keep a file's
-"last row wins" exact whatever the concurrency:
+Parsing runs on the calling thread while up to ``threads`` batches are written (each
+one read of its customers and a few puts, see :mod:`xsell.dal.profiles`), so
+DynamoDB's round trips overlap with reading the file. Two rules keep a file's "last row
+wins" exact, and whole-item read-merge-put exact, whatever the concurrency:
 
 - a key repeated inside the batch being filled replaces the earlier row there
   (the earlier row is never written, and is reported as a duplicate);
-- a key that is still being written by a batch in flight waits for that batch to
-  finish before it joins a new one, so two rows for one key never race.
+- a row for a customer that a batch in flight is still writing waits for that batch
+  to finish before it joins a new one, so two batches never read and put one customer
+  at the same time (keyed by customer, not by the dataset's key: two brands' rows for
+  one customer are merged into the same item).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from xsell.dal.profiles import (
 from xsell.importing.datasets import ALL_BRANDS, EXTRA, PROFILE_ATTRIBUTES, Record
 
 THREADS = 8
-BATCH_ROWS = 50  # rows per task: two BatchExecuteStatement calls of 25
+BATCH_ROWS = 100  # rows per task: one BatchGetItem of up to 100 customers, puts of 25
 MAX_IN_FLIGHT = 16
 
 _USAGE_FIELDS = {
@@ -84,15 +87,15 @@ class WritePipeline:
         self._batch_rows, self._max_in_flight = batch_rows, max_in_flight
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="xsell-import-write")
         self._buffer: dict[Hashable, Write] = {}
-        self._in_flight: list[tuple[Future[list[Outcome]], frozenset[Hashable]]] = []
-        self._keys_in_flight: set[Hashable] = set()
+        self._in_flight: list[tuple[Future[list[Outcome]], frozenset[str]]] = []
+        self._customers_in_flight: set[str] = set()
         self._done: list[Outcome] = []
 
     def add(self, key: Hashable, row: Write) -> int | None:
         """Queue ``row``; returns the line of an earlier queued row it replaces, if any."""
         earlier = self._buffer.get(key)
-        if earlier is None and key in self._keys_in_flight:
-            self._wait(self._in_flight)
+        if earlier is None and row.customer_id in self._customers_in_flight:
+            self._wait([batch for batch in self._in_flight if row.customer_id in batch[1]])
         self._buffer[key] = row
         if len(self._buffer) >= self._batch_rows:
             self._submit()
@@ -100,7 +103,7 @@ class WritePipeline:
 
     def outcomes(self) -> list[Outcome]:
         """Outcomes of the batches finished so far (each returned once)."""
-        self._collect(block=False)
+        self._collect()
         done, self._done = self._done, []
         return done
 
@@ -120,23 +123,23 @@ class WritePipeline:
 
     def _submit(self) -> None:
         rows = list(self._buffer.values())
-        keys = frozenset(self._buffer)
         self._buffer = {}
+        customers = frozenset(row.customer_id for row in rows)
         if len(self._in_flight) >= self._max_in_flight:
             self._wait(self._in_flight[:1])
-        self._in_flight.append((self._pool.submit(self._store.write, rows, self._stamp), keys))
-        self._keys_in_flight |= keys
+        self._in_flight.append((self._pool.submit(self._store.write, rows, self._stamp), customers))
+        self._customers_in_flight |= customers
 
-    def _wait(self, batches: list[tuple[Future[list[Outcome]], frozenset[Hashable]]]) -> None:
+    def _wait(self, batches: list[tuple[Future[list[Outcome]], frozenset[str]]]) -> None:
         wait([future for future, _ in batches])
-        self._collect(block=False)
+        self._collect()
 
-    def _collect(self, *, block: bool) -> None:
-        still: list[tuple[Future[list[Outcome]], frozenset[Hashable]]] = []
-        for future, keys in self._in_flight:
-            if future.done() or block:
+    def _collect(self) -> None:
+        still: list[tuple[Future[list[Outcome]], frozenset[str]]] = []
+        for future, customers in self._in_flight:
+            if future.done():
                 self._done.extend(future.result())  # a failed write raises here, failing the chunk
-                self._keys_in_flight -= keys
+                self._customers_in_flight -= customers
             else:
-                still.append((future, keys))
+                still.append((future, customers))
         self._in_flight = still

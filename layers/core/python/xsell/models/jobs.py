@@ -1,4 +1,4 @@
-"""Import jobs: one item per imported object version, listed per partner."""
+"""Import jobs: one item per imported object version, listed per partner; and the writer lease."""
 
 from __future__ import annotations
 
@@ -74,3 +74,22 @@ class ImportJob(Model):
     updated_at = UTCDateTimeAttribute(null=True)
 
     by_partner = ByPartnerIndex()
+
+
+class ProfilesWriterLease(Model):
+    """The single-writer lease over the profiles table: one item in the jobs table.
+
+    Only the holder writes profile items, so an import may read, merge and put whole items
+    (see :mod:`xsell.dal.profiles`). The item has no ``partner``: job listings never show it.
+    """
+
+    class Meta:
+        table_name = table_name(env.JOBS_TABLE)
+        region = region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    job_id = UnicodeAttribute(hash_key=True)  # always xsell.dal.jobs.WRITER_LEASE_ID
+    lease_owner = UnicodeAttribute(null=True)  # the chunk holding it (the owner of its job lease)
+    lease_until = NumberAttribute(null=True)  # epoch seconds
+    holder_job = UnicodeAttribute(null=True)  # for operators: which import is writing
+    updated_at = UTCDateTimeAttribute(null=True)

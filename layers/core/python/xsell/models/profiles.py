@@ -1,4 +1,8 @@
-"""One item per group customer: rank, attributes, per-brand usage, opt-outs."""
+"""One item per group customer: rank, attributes, per-brand usage, opt-outs.
+
+Only the importer writes these items (see :mod:`xsell.dal.profiles`); decide keeps the
+customer's behaviour in the counters table.
+"""
 
 from __future__ import annotations
 
@@ -34,3 +38,8 @@ class Profile(Model):
     # Each partner's profiles files also leave a "profile_as_of#<partner>" attribute, the
     # upload time of the newest file applied; it is named per partner, so not modelled here.
     profile_import = UnicodeAttribute(null=True)
+    # Upload time of the newest erasure file that named the customer. An erasure reduces the
+    # item to customer_id + erased_as_of (a tombstone: no personal data, read as no profile),
+    # so rows of files uploaded until then are not applied; a newer file re-creates the
+    # customer and the stamp stays.
+    erased_as_of = UnicodeAttribute(null=True)

@@ -165,15 +165,8 @@ class IngestStack(Stack):
     def _grant_importer(self, tables: XsellTables) -> None:
         """Least privilege for the importer, action by action (docs/decisions.md)."""
         importer = self.importer.function
-        # Profiles: conditional upserts as PartiQL batches (BatchExecuteStatement is
-        # authorised per statement by PartiQLUpdate / PartiQLInsert) plus item access.
+        # Profiles: read-merge-put (BatchGetItem + BatchWriteItem) under the writer lease in jobs.
         tables.grant(importer, "profiles", read=True, write=True)
-        importer.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate"],
-                resources=[tables["profiles"].table_arn],
-            )
-        )
         tables.grant(importer, "jobs", read=True, write=True)
         # Counters: erasure queries a customer's counters and batch-deletes them.
         importer.add_to_role_policy(

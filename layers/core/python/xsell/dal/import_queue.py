@@ -20,7 +20,9 @@ def queue_url() -> str:
     return url
 
 
-def send_continuation(job_id: str, chunk: int) -> None:
-    """Ask for the job's next chunk; any worker that receives it resumes from the checkpoint."""
+def send_continuation(job_id: str, chunk: int, delay_seconds: int = 0) -> None:
+    """Ask for the job's next chunk; any worker that receives it resumes from the checkpoint.
+
+    ``delay_seconds`` keeps the message invisible that long (a job waiting for the writer)."""
     body = json.dumps({CONTINUE: {"job_id": job_id, "chunk": chunk}})
-    aws.client("sqs").send_message(QueueUrl=queue_url(), MessageBody=body)
+    aws.client("sqs").send_message(QueueUrl=queue_url(), MessageBody=body, DelaySeconds=delay_seconds)

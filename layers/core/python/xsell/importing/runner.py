@@ -17,7 +17,6 @@ the message's receive count nor waits for the queue's visibility timeout.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import time
 import uuid
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from xsell import env, topology
-from xsell.dal import aws, import_queue, jobs, objects, partners
+from xsell.dal import import_queue, jobs, objects, partners
 from xsell.dal.jobs import WriterLease, WriterLeaseLost
 from xsell.dal.objects import ObjectChanged, ObjectGone
 from xsell.dal.profiles import OUTDATED, REFUSED, SUPERSEDED, WRITTEN, Outcome, ProfileStore, Stamp
@@ -487,13 +486,7 @@ def send_continuation_later(job_id: str, chunk: int, delay_seconds: int | None =
     """A continuation that becomes visible ``delay_seconds`` (default ``WAIT_SECONDS``) later: the
     job waits for the writer lease without holding a queue message (or using up its receive
     count) meanwhile."""
-    # The body of xsell.dal.import_queue.send_continuation, which has no delay parameter (yet).
-    body = json.dumps({import_queue.CONTINUE: {"job_id": job_id, "chunk": chunk}})
-    aws.client("sqs").send_message(
-        QueueUrl=import_queue.queue_url(),
-        MessageBody=body,
-        DelaySeconds=WAIT_SECONDS if delay_seconds is None else delay_seconds,
-    )
+    import_queue.send_continuation(job_id, chunk, WAIT_SECONDS if delay_seconds is None else delay_seconds)
 
 
 class _Empty:

@@ -46,6 +46,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from pynamodb.exceptions import DoesNotExist
 
 from xsell.dal import counters as counter_store
+from xsell.dal.customers import ERASED_AS_OF, is_tombstone
 from xsell.errors import XsellError
 from xsell.models import Profile
 
@@ -68,8 +69,6 @@ WRITTEN = "written"  # the row's data is stored
 OUTDATED = "outdated"  # not applied: the stored part comes from a file uploaded later, or was erased
 SUPERSEDED = "superseded"  # not applied: a later row of the same file holds this key
 REFUSED = "refused"  # DynamoDB refused the row's item (e.g. over 400 KB)
-
-ERASED_AS_OF = "erased_as_of"
 
 
 class StoreUnavailable(XsellError):
@@ -288,11 +287,6 @@ def _map(item: dict[str, Any], name: str) -> dict[str, Any]:
         node = item[name] = {"M": {}}
     values: dict[str, Any] = node["M"]
     return values
-
-
-def is_tombstone(item: Mapping[str, Any]) -> bool:
-    """An erased customer: nothing left but the key and the erasure's upload time."""
-    return ERASED_AS_OF in item and len(item) == 2
 
 
 # --- merging one row into one item ------------------------------------------------------

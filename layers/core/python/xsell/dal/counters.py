@@ -68,6 +68,26 @@ def _shard_limit(limit: int, shards: int, shard: int) -> int:
     return limit // shards + (1 if shard < limit % shards else 0)
 
 
+def _increment(key: dict[str, Any], expires_at: int | None, limit: int | None = None) -> dict[str, Any]:
+    """``count`` plus one as a transaction item, kept below ``limit`` when one is given."""
+    values: dict[str, Any] = {":one": _n(1)}
+    update = "ADD #c :one"
+    if expires_at is not None:
+        update += " SET expires_at = :exp"
+        values[":exp"] = _n(expires_at)
+    item: dict[str, Any] = {
+        "TableName": _table(),
+        "Key": key,
+        "UpdateExpression": update,
+        "ExpressionAttributeNames": {"#c": "count"},
+        "ExpressionAttributeValues": values,
+    }
+    if limit is not None:
+        item["ConditionExpression"] = "attribute_not_exists(#c) OR #c < :limit"
+        values[":limit"] = _n(limit)
+    return {"Update": item}
+
+
 def _write(claim: Claim, shard: int) -> dict[str, Any]:
     """One claim as a transaction item (``Update`` or ``ConditionCheck``)."""
     table = _table()
@@ -78,21 +98,7 @@ def _write(claim: Claim, shard: int) -> dict[str, Any]:
         else:
             key = _key(customer_pk(claim.customer_id), f"freq#{claim.campaign_id}#{claim.period_key}")
             limit = claim.limit
-        values: dict[str, Any] = {":one": _n(1), ":limit": _n(limit)}
-        update = "ADD #c :one"
-        if claim.expires_at is not None:
-            update += " SET expires_at = :exp"
-            values[":exp"] = _n(claim.expires_at)
-        return {
-            "Update": {
-                "TableName": table,
-                "Key": key,
-                "UpdateExpression": update,
-                "ConditionExpression": "attribute_not_exists(#c) OR #c < :limit",
-                "ExpressionAttributeNames": {"#c": "count"},
-                "ExpressionAttributeValues": values,
-            }
-        }
+        return _increment(key, claim.expires_at, limit)
     if isinstance(claim, ClickLimit):
         return {
             "ConditionCheck": {
@@ -211,35 +217,22 @@ def reserve(claims: Sequence[Claim], also: Sequence[dict[str, Any]] = ()) -> boo
 
 def count_clicks(counters: Sequence[ClickCounter]) -> None:
     """Add one click to each counter (called by collect for an accepted click)."""
-    client = aws.client("dynamodb")
     for counter in counters:
-        values: dict[str, Any] = {":one": _n(1)}
-        update = "ADD #c :one"
-        if counter.expires_at is not None:
-            update += " SET expires_at = :exp"
-            values[":exp"] = _n(counter.expires_at)
-        client.update_item(
-            TableName=_table(),
-            Key=_key(quota_pk(counter.scope, counter.subject, "clicks", counter.period_key), "0"),
-            UpdateExpression=update,
-            ExpressionAttributeNames={"#c": "count"},
-            ExpressionAttributeValues=values,
-        )
+        key = _key(quota_pk(counter.scope, counter.subject, "clicks", counter.period_key), "0")
+        write(_increment(key, counter.expires_at))
 
 
 def served(scope: str, subject: str, period_key: str) -> int:
     """Creatives served so far in one cap's period (all shards summed)."""
-    return sum(
-        int(item.get("count", {}).get("N", "0"))
-        for item in _query(quota_pk(scope, subject, "served", period_key))
-    )
+    return _total(quota_pk(scope, subject, "served", period_key))
 
 
 def clicks(scope: str, subject: str, period_key: str) -> int:
-    return sum(
-        int(item.get("count", {}).get("N", "0"))
-        for item in _query(quota_pk(scope, subject, "clicks", period_key))
-    )
+    return _total(quota_pk(scope, subject, "clicks", period_key))
+
+
+def _total(pk: str) -> int:
+    return sum(int(item.get("count", {}).get("N", "0")) for item in _query(pk))
 
 
 def _query(pk: str) -> list[dict[str, Any]]:

@@ -87,7 +87,11 @@ class Site:
     site_id: str
     brand: str
     allow_raw_id: bool = False
-    origins: tuple[str, ...] = ()
+    origins: tuple[str, ...] = ()  # lower-case origins, as catalog.compile_site writes them
+
+    def allows(self, origin: str) -> bool:
+        """Whether a browser ``Origin`` header names one of the site's origins."""
+        return origin.lower().rstrip("/") in self.origins
 
 
 class Reciprocity(NamedTuple):

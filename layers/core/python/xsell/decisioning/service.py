@@ -67,7 +67,7 @@ def check_origin(site: engine.Site, origin: str | None) -> str | None:
     """
     if origin is None:
         return None
-    if origin.lower().rstrip("/") not in site.origins:
+    if not site.allows(origin):
         raise OriginRejected(f"origin {origin!r} is not allowed for site {site.site_id!r}")
     return origin
 
@@ -76,8 +76,7 @@ def preflight_origin(cache: SnapshotCache, origin: str | None) -> str | None:
     """For a CORS preflight (no body, so no site yet): the origin if any site lists it."""
     if not origin:
         return None
-    wanted = origin.lower().rstrip("/")
-    return origin if any(wanted in site.origins for site in cache.get().sites.values()) else None
+    return origin if any(site.allows(origin) for site in cache.get().sites.values()) else None
 
 
 def _customer_id(request: DecideRequest, site: engine.Site) -> str:

@@ -104,7 +104,7 @@ def campaigns(site_urls: dict[str, str], asset_base: str) -> list[dict[str, Any]
                     }
                 ],
                 # Volume control a marketer would start with; loose enough for a demo session.
-                "caps": [{"metric": "served", "period": "day", "limit": 10000, "shards": 2}],
+                "caps": [{"metric": "served", "period": "day", "limit": 10000}],
                 "frequency": [{"period": "day", "limit": 50}],
                 **_EXTRAS.get(campaign_id, {}),
             }

@@ -133,7 +133,7 @@ class ApiStack(Stack):
         decide = self.functions["decide"].function
         tables.grant(decide, "profiles", read=True)
         tables.grant(decide, "config", read=True)
-        # Quota/frequency counters move by conditional ADD (TransactWriteItems when two move together).
+        # The customer state write, and block leases of caps and reciprocity credit: conditional UpdateItem.
         tables.grant(decide, "counters", read=True, write=True)
 
         admin = self.functions["admin"]

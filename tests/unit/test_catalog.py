@@ -36,7 +36,7 @@ def test_a_complete_campaign_validates():
         schedule={"start": "2026-12-01", "days": ["sat", "sun"]},
         targeting={"field": "visit_count", "op": "ge", "value": 2},
         holdout_pct=10,
-        caps=[{"metric": "served", "period": "day", "limit": 500, "shards": 4}],
+        caps=[{"metric": "served", "period": "day", "limit": 500}],
         frequency=[{"period": "week", "limit": 3}],
         guard={"rank_at_least": "gold"},
     )
@@ -97,7 +97,7 @@ def test_a_complete_campaign_validates():
         ({"holdout_pct": 60}, "campaign.holdout_pct", "0 to 50"),
         ({"caps": [{"period": "hour", "limit": 5}]}, "campaign.caps[0].period", "day, week, month, total"),
         ({"caps": [{"period": "day", "limit": 0}]}, "campaign.caps[0].limit", "1 to"),
-        ({"caps": [{"period": "day", "limit": 5, "shards": 100}]}, "campaign.caps[0].shards", "1 to 64"),
+        ({"caps": [{"period": "day", "limit": 5, "shards": 4}]}, "campaign.caps[0].shards", "unknown field"),
         (
             {"caps": [{"period": "day", "limit": 5}, {"period": "day", "limit": 9}]},
             "campaign.caps[1]",
@@ -178,7 +178,7 @@ def _snapshot(group=None, **changes):
 
 def _plan(snapshot):
     chosen = engine.Choice("top", snapshot.campaigns["c1"], snapshot.campaigns["c1"].creatives[0])
-    return volume.plan(snapshot, chosen, "C9", "hana", NOW)
+    return volume.plan(snapshot, chosen, "hana", NOW)
 
 
 def test_a_campaign_without_limits_plans_no_claims():
@@ -192,10 +192,11 @@ def test_plan_counts_periods_in_the_campaign_time_zone():
         schedule={"timezone": "Europe/Berlin"},
     )
     plan = _plan(snap)
-    quota, clicks, freq = plan.claims
+    quota, clicks = plan.shared
+    (freq,) = plan.frequency
     assert (quota.subject, quota.period_key, quota.limit) == ("c1", "d2026-11-23", 10)  # 15:59 in Berlin
     assert (clicks.limit, clicks.period_key) == (3, "total")
-    assert (freq.customer_id, freq.period_key) == ("C9", "w2026-W48")
+    assert (freq.campaign_id, freq.period_key, freq.limit) == ("c1", "w2026-W48", 2)
     assert plan.click_counters == (volume.ClickCounter("campaign", "c1", "total", None),)
 
 
@@ -204,18 +205,33 @@ def test_destination_caps_and_reciprocity_use_tokyo_days():
         "destination_caps": {"tabi": [{"period": "day", "limit": 100}]},
         "reciprocity": {"default": {"ratio": 2, "allowance": 5}},
     }
-    quota, ledger = _plan(_snapshot(group)).claims
+    quota, ledger = _plan(_snapshot(group)).shared
     assert (quota.scope, quota.subject, quota.period_key) == ("destination", "tabi", "d2026-11-23")
-    assert (ledger.source, ledger.destination, ledger.ratio, ledger.allowance) == ("hana", "tabi", 2.0, 5)
+    assert (ledger.source, ledger.destination, ledger.allowance, ledger.earn) == ("hana", "tabi", 5, 2.0)
     assert ledger.period_key == "d2026-11-23"
     one_second_later = volume.plan(
         _snapshot(group),
         engine.Choice("top", *_first(_snapshot(group))),
-        "C9",
         "hana",
         NOW + dt.timedelta(seconds=1),
     )
-    assert one_second_later.claims[0].period_key == "d2026-11-24"  # midnight in Tokyo
+    assert one_second_later.shared[0].period_key == "d2026-11-24"  # midnight in Tokyo
+
+
+def test_a_referral_earns_the_way_back_by_the_way_back_s_own_rule():
+    group = {
+        "reciprocity": {
+            "pairs": {"hana>tabi": {"ratio": 1, "allowance": 5}, "tabi>hana": {"ratio": 3, "allowance": 7}}
+        }
+    }
+    (ledger,) = _plan(_snapshot(group)).shared
+    assert (ledger.allowance, ledger.earn, ledger.back_allowance) == (5, 3.0, 7)
+    # Only the way back restricted: hana→tabi spends nothing but still earns tabi→hana credit.
+    (ledger,) = _plan(_snapshot({"reciprocity": {"pairs": {"tabi>hana": {"ratio": 2}}}})).shared
+    assert (ledger.allowance, ledger.earn, ledger.back_allowance) == (None, 2.0, 0)
+    # Only this way restricted: it spends credit and earns nothing.
+    (ledger,) = _plan(_snapshot({"reciprocity": {"pairs": {"hana>tabi": {"ratio": 2}}}})).shared
+    assert (ledger.allowance, ledger.earn) == (0, 0.0)
 
 
 def _first(snapshot):

@@ -1,25 +1,27 @@
 """Counters: the only module that knows the counters table's key scheme.
 
-- ``quota#<scope>:<subject>#<metric>#<period>`` / ``<shard>`` — served creatives (``served``)
-  and clicks (``clicks``) per campaign or destination brand; a hot cap's limit is split
-  over ``shards`` items, each with its share, so no single partition takes every write;
-- ``cust#<customer id>`` / ``freq#<campaign>#<period>`` — frequency caps per customer, and
-  ``visit#<site>`` — the customer's behaviour on a site. One partition per customer, so
-  erasure is one query and a batch delete;
-- ``ledger#<from brand>#<to brand>`` / ``<period>`` — reciprocity credit and referrals sent;
+- ``quota#<scope>:<subject>#<metric>#<period>`` / ``0`` — served creatives (``served``, leased
+  in blocks by decide instances, see :mod:`xsell.decisioning.leases`) and clicks (``clicks``,
+  counted by collect) per campaign or destination brand;
+- ``cust#<customer id>`` / ``state`` — the customer's behaviour per site (``visits#<site>``,
+  ``first#<site>``, ``last#<site>``, ``cats#<site>``) and frequency counts per campaign and
+  period (``freq#<campaign>#<period>``), in one item, so that decide records a visit and keeps
+  every frequency cap in one conditional write. One partition per customer: erasure is one
+  query and a batch delete;
+- ``ledger#<brand>#<brand>`` / ``<period>`` — reciprocity between two brands (names in sorted
+  order): per way ``credit#<from>><to>`` and ``sent#<from>><to>``;
 - ``seen#<decision id>`` / ``<slot>#<event type>`` — events already accepted (see
   :mod:`xsell.dal.events`).
 
-Writes on the decide path use the low-level client: one conditional ``UpdateItem`` when a
-single item moves, ``TransactWriteItems`` when several must move together.
+Writes on the decide path use the low-level client, one ``UpdateItem`` each.
 """
 
 from __future__ import annotations
 
 import logging
-import random
+import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -28,13 +30,14 @@ from botocore.exceptions import ClientError
 
 from xsell import env
 from xsell.dal import aws
-from xsell.decisioning.volume import Claim, ClickCounter, ClickLimit, Frequency, Ledger, Quota
+from xsell.decisioning.leases import Settlement
+from xsell.decisioning.volume import ClickCounter, ClickLimit, Frequency, Ledger, Quota
 
 log = logging.getLogger(__name__)
 
-RECENT_CATEGORIES = 10  # how many recent page categories a visit item keeps
-BEHAVIOUR_TTL_S = 400 * 86400  # behaviour unseen for this long is forgotten
-CONFLICT_RETRIES = 8
+RECENT_CATEGORIES = 10  # how many recent page categories the state keeps per site
+BEHAVIOUR_TTL_S = 400 * 86400  # a customer unseen for this long is forgotten
+STATE = "state"
 
 
 def customer_pk(customer_id: str) -> str:
@@ -45,8 +48,8 @@ def quota_pk(scope: str, subject: str, metric: str, period_key: str) -> str:
     return f"quota#{scope}:{subject}#{metric}#{period_key}"
 
 
-def ledger_pk(source: str, destination: str) -> str:
-    return f"ledger#{source}#{destination}"
+def ledger_pk(one: str, other: str) -> str:
+    return "ledger#{}#{}".format(*sorted((one, other)))
 
 
 def _table() -> str:
@@ -57,182 +60,148 @@ def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
 
-def _n(value: float | int) -> dict[str, str]:
+def _n(value: float | int | Decimal) -> dict[str, str]:
     return {"N": str(Decimal(str(value)))}
 
 
-# --- volume claims -------------------------------------------------------------------------
+def _number(item: Mapping[str, Any], name: str, default: str = "0") -> Decimal:
+    return Decimal(item.get(name, {}).get("N", default))
 
 
-def _shard_limit(limit: int, shards: int, shard: int) -> int:
-    return limit // shards + (1 if shard < limit % shards else 0)
+def _update(**request: Any) -> dict[str, Any] | None:
+    """One ``UpdateItem``; None when done, the item as it was when its condition failed."""
+    try:
+        aws.client("dynamodb").update_item(TableName=_table(), **request)
+        return None
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        return exc.response.get("Item", {})
 
 
-def _increment(key: dict[str, Any], expires_at: int | None, limit: int | None = None) -> dict[str, Any]:
-    """``count`` plus one as a transaction item, kept below ``limit`` when one is given."""
-    values: dict[str, Any] = {":one": _n(1)}
-    update = "ADD #c :one"
+def _increment(key: dict[str, Any], expires_at: int | None, units: int = 1, limit: int | None = None) -> Any:
+    """Add ``units`` to ``count`` (kept at or below ``limit``); the item as it was if refused."""
+    values: dict[str, Any] = {":n": _n(units)}
+    update = "ADD #c :n"
     if expires_at is not None:
         update += " SET expires_at = :exp"
         values[":exp"] = _n(expires_at)
-    item: dict[str, Any] = {
-        "TableName": _table(),
+    request: dict[str, Any] = {
         "Key": key,
         "UpdateExpression": update,
         "ExpressionAttributeNames": {"#c": "count"},
         "ExpressionAttributeValues": values,
     }
     if limit is not None:
-        item["ConditionExpression"] = "attribute_not_exists(#c) OR #c < :limit"
-        values[":limit"] = _n(limit)
-    return {"Update": item}
+        request["ConditionExpression"] = "attribute_not_exists(#c) OR #c <= :room"
+        request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        values[":room"] = _n(limit - units)
+    return _update(**request)
 
 
-def _write(claim: Claim, shard: int) -> dict[str, Any]:
-    """One claim as a transaction item (``Update`` or ``ConditionCheck``)."""
-    table = _table()
-    if isinstance(claim, Quota | Frequency):
-        if isinstance(claim, Quota):
-            key = _key(quota_pk(claim.scope, claim.subject, "served", claim.period_key), str(shard))
-            limit = _shard_limit(claim.limit, claim.shards, shard)
-        else:
-            key = _key(customer_pk(claim.customer_id), f"freq#{claim.campaign_id}#{claim.period_key}")
-            limit = claim.limit
-        return _increment(key, claim.expires_at, limit)
-    if isinstance(claim, ClickLimit):
-        return {
-            "ConditionCheck": {
-                "TableName": table,
-                "Key": _key(quota_pk(claim.scope, claim.subject, "clicks", claim.period_key), "0"),
-                "ConditionExpression": "attribute_not_exists(#c) OR #c < :limit",
-                "ExpressionAttributeNames": {"#c": "count"},
-                "ExpressionAttributeValues": {":limit": _n(claim.limit)},
-            }
-        }
-    # Ledger: spend one credit of source→destination (starting at the allowance).
-    values = {":one": _n(1), ":allow": _n(claim.allowance), ":zero": _n(0)}
-    update = "SET credit = if_not_exists(credit, :allow) - :one, sent = if_not_exists(sent, :zero) + :one"
-    if claim.expires_at is not None:
-        update += ", expires_at = :exp"
-        values[":exp"] = _n(claim.expires_at)
-    condition = "credit >= :one" if claim.allowance < 1 else "attribute_not_exists(credit) OR credit >= :one"
-    return {
-        "Update": {
-            "TableName": table,
-            "Key": _key(ledger_pk(claim.source, claim.destination), claim.period_key),
-            "UpdateExpression": update,
-            "ConditionExpression": condition,
-            "ExpressionAttributeValues": values,
-        }
+# --- shared limits, leased in blocks (see xsell.decisioning.leases) ---------------------------
+
+
+class CounterStore:
+    """The :class:`xsell.decisioning.leases.Store` of the counters table."""
+
+    def lease_quota(self, quota: Quota, units: int) -> int:
+        key = _key(quota_pk(quota.scope, quota.subject, "served", quota.period_key), "0")
+        while units > 0:
+            refused = _increment(key, quota.expires_at, units, quota.limit)
+            if refused is None:
+                return units
+            units = min(units, quota.limit - int(_number(refused, "count")))
+        return 0
+
+    def lease_credit(self, ledger: Ledger, units: int, settlement: Settlement) -> int:
+        way = (ledger.source, ledger.destination)
+        credit = f"credit#{ledger.source}>{ledger.destination}"
+        while units or settlement:
+            refused = _update(**_ledger_write(ledger, units, settlement))
+            if refused is None:
+                return units
+            have = _number(refused, credit, str(ledger.allowance)) + Decimal(
+                str(settlement.earned.get(way, 0))
+            )
+            units = max(0, min(units - 1, math.floor(have)))
+        return 0
+
+    def clicks(self, limit: ClickLimit) -> int:
+        return clicks(limit.scope, limit.subject, limit.period_key)
+
+
+STORE = CounterStore()
+
+
+def _ledger_write(ledger: Ledger, units: int, settlement: Settlement) -> dict[str, Any]:
+    """Settle what one instance owes the pair and spend ``units`` of one way's credit."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    sets, adds = [], []
+    spending = (ledger.source, ledger.destination)
+    ways = set(settlement.sent) | set(settlement.earned) | ({spending} if units else set())
+    for n, way in enumerate(sorted(ways)):
+        sent, earned = settlement.sent.get(way, 0), Decimal(str(settlement.earned.get(way, 0)))
+        spend = units if way == spending else 0
+        if sent:
+            names[f"#s{n}"] = f"sent#{way[0]}>{way[1]}"
+            values[f":s{n}"] = _n(sent)
+            adds.append(f"#s{n} :s{n}")
+        if earned or spend:
+            names[f"#c{n}"] = f"credit#{way[0]}>{way[1]}"
+            values[f":a{n}"] = _n(settlement.allowances.get(way, 0))
+            values[f":d{n}"] = _n(earned - spend)
+            sets.append(f"#c{n} = if_not_exists(#c{n}, :a{n}) + :d{n}")
+    if ledger.expires_at is not None:
+        values[":exp"] = _n(ledger.expires_at)
+        sets.append("expires_at = :exp")
+    update = " ".join(
+        part for part in (sets and "SET " + ", ".join(sets), adds and "ADD " + ", ".join(adds)) if part
+    )
+    request: dict[str, Any] = {
+        "Key": _key(ledger_pk(ledger.source, ledger.destination), ledger.period_key),
+        "UpdateExpression": update,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
     }
-
-
-def _earn(claim: Ledger) -> dict[str, Any]:
-    """The other direction of a ledger claim: destination→source gains ``ratio`` credits."""
-    values = {":ratio": _n(claim.ratio), ":allow": _n(claim.allowance)}
-    update = "SET credit = if_not_exists(credit, :allow) + :ratio"
-    if claim.expires_at is not None:
-        update += ", expires_at = :exp"
-        values[":exp"] = _n(claim.expires_at)
-    return {
-        "Update": {
-            "TableName": _table(),
-            "Key": _key(ledger_pk(claim.destination, claim.source), claim.period_key),
-            "UpdateExpression": update,
-            "ExpressionAttributeValues": values,
-        }
-    }
-
-
-class _Attempt:
-    def __init__(self, claims: Sequence[Claim], shards: list[list[int]]) -> None:
-        self.claims = claims
-        self.shards = shards  # per claim, the shards still to try (first is current)
-
-    @classmethod
-    def start(cls, claims: Sequence[Claim]) -> _Attempt:
-        shards = []
-        for claim in claims:
-            if isinstance(claim, Quota) and claim.shards > 1:
-                order = [s for s in range(claim.shards) if _shard_limit(claim.limit, claim.shards, s) > 0]
-                first = random.randrange(len(order))
-                shards.append(order[first:] + order[:first])
-            else:
-                shards.append([0])
-        return cls(claims, shards)
-
-    def items(self, also: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        items = [_write(c, s[0]) for c, s in zip(self.claims, self.shards, strict=True)]
-        items += [_earn(c) for c in self.claims if isinstance(c, Ledger)]
-        return items + list(also)
-
-    def refused(self, index: int) -> bool:
-        """Claim ``index`` failed its condition: move to its next shard, or give up."""
-        if index >= len(self.claims):
-            return True
-        remaining = self.shards[index]
-        remaining.pop(0)
-        return not remaining
-
-
-def reserve(claims: Sequence[Claim], also: Sequence[dict[str, Any]] = ()) -> bool:
-    """Make every claim or none: True when all limits held and all counters moved.
-
-    ``also`` are unconditional writes that go in the same request (the visit being recorded),
-    so serving a capped slot still costs one round trip.
-    """
-    if not claims and not also:
-        return True
-    attempt = _Attempt.start(claims)
-    client = aws.client("dynamodb")
-    conflicts = 0
-    while True:
-        items = attempt.items(also)
-        try:
-            if len(items) == 1 and "Update" in items[0]:
-                client.update_item(**items[0]["Update"])
-            else:
-                client.transact_write_items(TransactItems=items)
-            return True
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code")
-            if code == "ConditionalCheckFailedException":
-                if attempt.refused(0):
-                    return False
-                continue
-            if code != "TransactionCanceledException":
-                raise
-            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-            failed = [n for n, reason in enumerate(reasons) if reason == "ConditionalCheckFailed"]
-            if failed:
-                if any(attempt.refused(n) for n in failed):
-                    return False
-                continue
-            conflicts += 1
-            if conflicts > CONFLICT_RETRIES:
-                log.warning("volume claims refused after %d conflicts: %s", conflicts, reasons)
-                return False
-            time.sleep(random.uniform(0, 0.005 * 2 ** min(conflicts, 6)))
+    if units:
+        n = sorted(ways).index(spending)
+        # Credit before this write, plus what is earned in it, must cover the units spent.
+        need = Decimal(units) - Decimal(str(settlement.earned.get(spending, 0)))
+        values[":need"] = _n(need)
+        condition = f"#c{n} >= :need"
+        if Decimal(settlement.allowances.get(spending, 0)) >= need:
+            condition = f"attribute_not_exists(#c{n}) OR {condition}"
+        request["ConditionExpression"] = condition
+        request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return request
 
 
 def count_clicks(counters: Sequence[ClickCounter]) -> None:
     """Add one click to each counter (called by collect for an accepted click)."""
     for counter in counters:
-        key = _key(quota_pk(counter.scope, counter.subject, "clicks", counter.period_key), "0")
-        write(_increment(key, counter.expires_at))
+        _increment(
+            _key(quota_pk(counter.scope, counter.subject, "clicks", counter.period_key), "0"),
+            counter.expires_at,
+        )
 
 
 def served(scope: str, subject: str, period_key: str) -> int:
-    """Creatives served so far in one cap's period (all shards summed)."""
-    return _total(quota_pk(scope, subject, "served", period_key))
+    """Creatives leased for serving so far in one cap's period (see xsell.decisioning.leases)."""
+    return _count(quota_pk(scope, subject, "served", period_key))
 
 
 def clicks(scope: str, subject: str, period_key: str) -> int:
-    return _total(quota_pk(scope, subject, "clicks", period_key))
+    return _count(quota_pk(scope, subject, "clicks", period_key))
 
 
-def _total(pk: str) -> int:
-    return sum(int(item.get("count", {}).get("N", "0")) for item in _query(pk))
+def _get(key: dict[str, Any]) -> dict[str, Any]:
+    return aws.client("dynamodb").get_item(TableName=_table(), Key=key, ConsistentRead=True).get("Item", {})
+
+
+def _count(pk: str) -> int:
+    return int(_number(_get(_key(pk, "0")), "count"))
 
 
 def _query(pk: str) -> list[dict[str, Any]]:
@@ -252,29 +221,14 @@ def _query(pk: str) -> list[dict[str, Any]]:
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def frequency(customer_id: str, campaign_id: str, period_key: str) -> int:
-    item = (
-        aws.client("dynamodb")
-        .get_item(
-            TableName=_table(),
-            Key=_key(customer_pk(customer_id), f"freq#{campaign_id}#{period_key}"),
-            ConsistentRead=True,
-        )
-        .get("Item", {})
-    )
-    return int(item.get("count", {}).get("N", "0"))
-
-
 def ledger(source: str, destination: str, period_key: str) -> tuple[float, int]:
-    """(credit left, referrals sent) for one direction of a brand pair in a period."""
-    response = aws.client("dynamodb").get_item(
-        TableName=_table(), Key=_key(ledger_pk(source, destination), period_key), ConsistentRead=True
-    )
-    item = response.get("Item", {})
-    return float(item.get("credit", {}).get("N", "nan")), int(item.get("sent", {}).get("N", "0"))
+    """(credit left in the table, referrals settled) for one way of a brand pair in a period."""
+    item = _get(_key(ledger_pk(source, destination), period_key))
+    way = f"{source}>{destination}"
+    return float(_number(item, f"credit#{way}", "nan")), int(_number(item, f"sent#{way}"))
 
 
-# --- behaviour -----------------------------------------------------------------------------
+# --- the customer's state: behaviour per site and frequency per campaign --------------------
 
 
 class Visit(NamedTuple):
@@ -286,56 +240,100 @@ class Visit(NamedTuple):
     recent_categories: tuple[str, ...]  # newest first, at most RECENT_CATEGORIES
 
 
-def visit_key(customer_id: str, site_id: str) -> dict[str, Any]:
-    return _key(customer_pk(customer_id), f"visit#{site_id}")
+def state_key(customer_id: str) -> dict[str, Any]:
+    return _key(customer_pk(customer_id), STATE)
 
 
-def this_visit(old: dict[str, Any] | None, category: str | None, now: datetime) -> Visit:
-    """This visit, from the stored item (low-level attribute values) as it was before it."""
-    old = old or {}
-    previous = tuple(c["S"] for c in old.get("cats", {}).get("L", ()))
+def frequency_name(campaign_id: str, period_key: str) -> str:
+    return f"freq#{campaign_id}#{period_key}"
+
+
+def frequency_count(state: Mapping[str, Any] | None, claim: Frequency) -> int:
+    return int(_number(state or {}, frequency_name(claim.campaign_id, claim.period_key)))
+
+
+def frequency_counts(state: Mapping[str, Any] | None) -> Iterator[tuple[str, str]]:
+    """(attribute name, campaign id) of every frequency count stored in ``state``."""
+    for name in state or ():
+        if name.startswith("freq#"):
+            yield name, name[len("freq#") :].rpartition("#")[0]
+
+
+def this_visit(state: Mapping[str, Any] | None, site_id: str, category: str | None, now: datetime) -> Visit:
+    """This visit to ``site_id``, from the stored state (low-level values) as it was before it."""
+    state = state or {}
+    previous = tuple(c["S"] for c in state.get(f"cats#{site_id}", {}).get("L", ()))
     recent = ((category,) if category else ()) + previous
     return Visit(
-        visit_count=int(old.get("visits", {}).get("N", "0")) + 1,
-        first_visit="visits" not in old,
-        first_seen=old.get("first_seen", {}).get("S", now.isoformat(timespec="seconds")),
+        visit_count=int(_number(state, f"visits#{site_id}")) + 1,
+        first_visit=f"visits#{site_id}" not in state,
+        first_seen=state.get(f"first#{site_id}", {}).get("S", now.isoformat(timespec="seconds")),
         recent_categories=recent[:RECENT_CATEGORIES],
     )
 
 
-def visit_write(customer_id: str, site_id: str, visit: Visit, now: datetime) -> dict[str, Any]:
-    """Record ``visit`` as a transaction item. The count is an ``ADD`` (exact under concurrent
-    visits); the category list is this visit's bounded view (the last writer's view wins)."""
+def record(
+    customer_id: str,
+    site_id: str,
+    visit: Visit,
+    now: datetime,
+    frequency: Sequence[Frequency] = (),
+    stale: Sequence[str] = (),
+) -> dict[str, Any] | None:
+    """Record ``visit`` and count one creative against each frequency claim, if all hold.
+
+    One conditional ``UpdateItem``: the visit count and frequency counts are ``ADD``s (exact
+    under concurrent visits), the category list is this visit's bounded view (the last writer's
+    wins), ``stale`` counts are removed. None when written; when a frequency limit was reached
+    in the meantime nothing is written and the state as it now is comes back.
+    """
+    names = {
+        "#v": f"visits#{site_id}",
+        "#first": f"first#{site_id}",
+        "#last": f"last#{site_id}",
+    }
     values: dict[str, Any] = {
         ":one": _n(1),
         ":now": {"S": now.isoformat(timespec="seconds")},
         ":exp": _n(int(now.timestamp()) + BEHAVIOUR_TTL_S),
     }
-    update = "ADD visits :one SET first_seen = if_not_exists(first_seen, :now), last_seen = :now"
-    update += ", expires_at = :exp"
+    sets = ["#first = if_not_exists(#first, :now)", "#last = :now", "expires_at = :exp"]
+    adds = ["#v :one"]
+    conditions = []
     if visit.recent_categories:
+        names["#cats"] = f"cats#{site_id}"
         values[":cats"] = {"L": [{"S": c} for c in visit.recent_categories]}
-        update += ", cats = :cats"
-    return {
-        "Update": {
-            "TableName": _table(),
-            "Key": visit_key(customer_id, site_id),
-            "UpdateExpression": update,
-            "ExpressionAttributeValues": values,
-        }
+        sets.append("#cats = :cats")
+    for n, claim in enumerate(frequency):
+        names[f"#f{n}"] = frequency_name(claim.campaign_id, claim.period_key)
+        values[f":f{n}"] = _n(claim.limit)
+        adds.append(f"#f{n} :one")
+        conditions.append(f"(attribute_not_exists(#f{n}) OR #f{n} < :f{n})")
+    update = f"SET {', '.join(sets)} ADD {', '.join(adds)}"
+    if stale:
+        for n, name in enumerate(stale):
+            names[f"#r{n}"] = name
+        update += " REMOVE " + ", ".join(f"#r{n}" for n in range(len(stale)))
+    request: dict[str, Any] = {
+        "Key": state_key(customer_id),
+        "UpdateExpression": update,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
     }
+    if conditions:
+        request["ConditionExpression"] = " AND ".join(conditions)
+        request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return _update(**request)
 
 
-def write(item: dict[str, Any]) -> None:
-    """Send one transaction-shaped ``Update`` on its own."""
-    aws.client("dynamodb").update_item(**item["Update"])
+def frequency(customer_id: str, campaign_id: str, period_key: str) -> int:
+    return frequency_count(_get(state_key(customer_id)), Frequency(campaign_id, period_key, 0))
 
 
 def record_visit(customer_id: str, site_id: str, category: str | None, now: datetime) -> Visit:
-    """Read, count and store one visit (decide does the same in its own two round trips)."""
-    old = aws.client("dynamodb").get_item(TableName=_table(), Key=visit_key(customer_id, site_id)).get("Item")
-    visit = this_visit(old, category, now)
-    write(visit_write(customer_id, site_id, visit, now))
+    """Read, count and store one visit (decide reads the state with the profile instead)."""
+    visit = this_visit(_get(state_key(customer_id)), site_id, category, now)
+    record(customer_id, site_id, visit, now)
     return visit
 
 

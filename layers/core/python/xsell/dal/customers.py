@@ -1,9 +1,9 @@
-"""What decide reads about one customer, in one round trip: the profile and the site visit.
+"""What decide reads about one customer, in one round trip: the profile and the state.
 
 A ``BatchGetItem`` over two tables returns the profile item (imported, see
-:mod:`xsell.dal.profiles`) and the customer's visit item for the site (see
-:mod:`xsell.dal.counters`). The visit is then written together with the slot's counters
-(:func:`xsell.dal.counters.reserve` ``also=``), so a decision costs two requests in all.
+:mod:`xsell.dal.profiles`) and the customer's state item (behaviour per site and frequency
+counts, see :mod:`xsell.dal.counters`). Decide then writes the state once
+(:func:`xsell.dal.counters.record`), so a decision costs two requests in all.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from xsell import env
 from xsell.dal import aws
-from xsell.dal.counters import visit_key
+from xsell.dal.counters import state_key
 
 ERASED_AS_OF = "erased_as_of"  # set on a profile item by an erasure (see xsell.dal.profiles)
 _deserializer = TypeDeserializer()
@@ -29,14 +29,14 @@ def is_tombstone(item: Mapping[str, Any]) -> bool:
 
 class CustomerRead(NamedTuple):
     profile: dict[str, Any] | None  # plain Python values; None when unknown or erased
-    visit: dict[str, Any] | None  # the stored visit item (low-level values), None before the first
+    state: dict[str, Any] | None  # the stored state item (low-level values), None before the first
 
 
-def read(customer_id: str, site_id: str) -> CustomerRead:
+def read(customer_id: str) -> CustomerRead:
     profiles, counters = env.table_name(env.PROFILES_TABLE), env.table_name(env.COUNTERS_TABLE)
     request: dict[str, Any] = {
         profiles: {"Keys": [{"customer_id": {"S": customer_id}}]},
-        counters: {"Keys": [visit_key(customer_id, site_id)]},
+        counters: {"Keys": [state_key(customer_id)]},
     }
     found: dict[str, list[dict[str, Any]]] = {profiles: [], counters: []}
     client = aws.client("dynamodb")
@@ -49,11 +49,11 @@ def read(customer_id: str, site_id: str) -> CustomerRead:
             break
         time.sleep(0.01 * 2**attempt)
     else:
-        raise RuntimeError("the customer's profile and visit could not be read")
+        raise RuntimeError("the customer's profile and state could not be read")
     profile = found[profiles][0] if found[profiles] else None
     if profile is not None and is_tombstone(profile):
         profile = None
     return CustomerRead(
         profile={k: _deserializer.deserialize(v) for k, v in profile.items()} if profile else None,
-        visit=found[counters][0] if found[counters] else None,
+        state=found[counters][0] if found[counters] else None,
     )

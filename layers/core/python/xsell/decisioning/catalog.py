@@ -42,7 +42,6 @@ PERIODS = ("day", "week", "month", "total")
 METRICS = ("served", "clicks")
 MAX_CREATIVES = 10
 MAX_CAPS = 8
-MAX_SHARDS = 64
 MAX_FIELD_CHARS = 2048
 GROUP_ID = "default"  # the one ``group`` item holding group-wide settings
 
@@ -181,11 +180,10 @@ def _caps(value: Any, path: str) -> list[dict[str, Any]]:
     seen = set()
     for n, cap in enumerate(value):
         at = f"{path}[{n}]"
-        _object(cap, at, {"metric", "period", "limit", "shards"})
+        _object(cap, at, {"metric", "period", "limit"})
         metric = _choice(cap.get("metric", "served"), f"{at}.metric", METRICS)
         period = _choice(cap.get("period"), f"{at}.period", PERIODS)
         _int(cap.get("limit"), f"{at}.limit", 1, 10**12)
-        _int(cap.get("shards", 1), f"{at}.shards", 1, MAX_SHARDS)
         if (metric, period) in seen:
             raise InvalidRequest(f"{at} repeats the {metric}/{period} cap", at)
         seen.add((metric, period))
@@ -393,10 +391,7 @@ def validate_campaign(
 
 
 def _compiled_caps(scope: str, subject: str, caps: Iterable[Mapping[str, Any]]) -> tuple[Cap, ...]:
-    return tuple(
-        Cap(scope, subject, c.get("metric", "served"), c["period"], int(c["limit"]), int(c.get("shards", 1)))
-        for c in caps
-    )
+    return tuple(Cap(scope, subject, c.get("metric", "served"), c["period"], int(c["limit"])) for c in caps)
 
 
 def _by_source(per_brand: Mapping[str, Predicate]) -> Predicate:

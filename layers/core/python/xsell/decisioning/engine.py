@@ -39,7 +39,7 @@ class Cap(NamedTuple):
 
     ``metric`` is ``served`` (counted when decide hands out the creative, so viewable
     impressions can never exceed it) or ``clicks`` (counted by collect; decide stops serving
-    once the limit is reached). ``shards`` splits a hot counter's limit across items.
+    once the limit is reached).
     """
 
     scope: str  # campaign | destination
@@ -47,7 +47,6 @@ class Cap(NamedTuple):
     metric: str  # served | clicks
     period: str  # day | week | month | total
     limit: int
-    shards: int = 1
 
 
 class FrequencyCap(NamedTuple):

@@ -1,8 +1,10 @@
 """The decide use case: request in, per-slot creatives out. Storage through the DAL.
 
-Per request: one profile read and one behaviour write (run side by side), then the engine's
-choice with volume control — each chosen slot's counters move in one conditional write or
-transaction, and a refused choice falls through to the next eligible campaign.
+Per request: one read of the customer's profile and state, the engine's choice under volume
+control, and one write of the state. Shared limits (caps, reciprocity) are taken from this
+instance's leased blocks (:mod:`xsell.decisioning.leases`), so they cost no round trip until
+a block runs out; frequency caps are conditions on the state write. A refused choice falls
+through to the next eligible campaign.
 """
 
 from __future__ import annotations
@@ -20,13 +22,16 @@ from xsell.dal import config as config_store
 from xsell.dal import counters as counter_store
 from xsell.dal import customers as customer_store
 from xsell.dal import secrets as secret_store
-from xsell.decisioning import catalog, engine, tokens, volume
+from xsell.decisioning import catalog, engine, leases, tokens, volume
 from xsell.decisioning.facts import BrandUsage, Facts
 from xsell.decisioning.request import DecideRequest, parse
 from xsell.errors import IdentityRejected, InvalidRequest, OriginRejected, UnknownSite
 from xsell.signing import BadToken
 
 DEFAULT_TTL_SECONDS = 30.0
+ROUNDS = 4  # state writes tried when the customer's own concurrent visits keep taking the last count
+MAX_REMOVALS = 16  # stale frequency counts dropped per state write
+BLOCKS = leases.Pool(counter_store.STORE)  # this instance's leased units of shared limits
 
 
 class SnapshotCache:
@@ -174,6 +179,79 @@ def _preview(
     }
 
 
+def _stale_frequencies(
+    state: dict[str, Any] | None, snapshot: engine.Snapshot, now: dt.datetime
+) -> list[str]:
+    """Frequency counts of past periods or removed campaigns, to drop in the next write."""
+    stale = []
+    for name, campaign_id in counter_store.frequency_counts(state):
+        campaign = snapshot.campaigns.get(campaign_id)
+        claims = volume.frequency_claims(campaign, now) if campaign is not None else ()
+        if all(name != counter_store.frequency_name(f.campaign_id, f.period_key) for f in claims):
+            stale.append(name)
+    return stale[:MAX_REMOVALS]
+
+
+def _acceptor(
+    snapshot: engine.Snapshot,
+    site: engine.Site,
+    moment: dt.datetime,
+    pool: leases.Pool,
+    state: dict[str, Any] | None,
+    plans: dict[str, volume.Plan],
+    *,
+    frequency_ok: bool,
+) -> engine.Accept:
+    """The engine's ``accept``: a choice is served if every limit has room; its plan is kept."""
+
+    def accept(choice: engine.Choice) -> bool:
+        plan = volume.plan(snapshot, choice, site.brand, moment)
+        if plan.frequency and (
+            not frequency_ok
+            or any(counter_store.frequency_count(state, f) >= f.limit for f in plan.frequency)
+        ):
+            return False
+        if not pool.take(plan.shared):
+            return False
+        plans[choice.slot] = plan
+        return True
+
+    return accept
+
+
+def _choose_and_record(
+    snapshot: engine.Snapshot,
+    site: engine.Site,
+    request: DecideRequest,
+    customer_id: str,
+    known: customer_store.CustomerRead,
+    moment: dt.datetime,
+    pool: leases.Pool,
+) -> tuple[list[engine.Choice], dict[str, volume.Plan]]:
+    """Choose under every limit and record the visit with the choices' frequency counts.
+
+    The state write is conditional on each frequency count still being under its limit; when
+    the customer's other requests took the last count meanwhile, the choice is made again from
+    the state as it now is. After :data:`ROUNDS` lost races nothing frequency-capped is served.
+    """
+    state = known.state
+    for attempt in range(ROUNDS + 1):
+        visit = counter_store.this_visit(state, site.site_id, request.page_category, moment)
+        facts = _facts(customer_id, site, request, known.profile, visit, moment)
+        plans: dict[str, volume.Plan] = {}
+        accept = _acceptor(snapshot, site, moment, pool, state, plans, frequency_ok=attempt < ROUNDS)
+        choices = engine.choose(snapshot, site, request.slots, facts, accept)
+        frequency = [f for plan in plans.values() for f in plan.frequency]
+        stale = _stale_frequencies(state, snapshot, moment)
+        now_state = counter_store.record(customer_id, site.site_id, visit, moment, frequency, stale)
+        if now_state is None:
+            pool.served(claim for plan in plans.values() for claim in plan.shared)
+            return choices, plans
+        pool.give_back(claim for plan in plans.values() for claim in plan.shared)
+        state = now_state
+    raise AssertionError("unreachable: the last round claims no frequency, so its write holds")
+
+
 def _creative(campaign: engine.Campaign, creative: engine.Creative) -> dict[str, Any]:
     return {
         "campaign_id": campaign.campaign_id,
@@ -191,6 +269,7 @@ def decide(
     origin: str | None = None,
     user_agent: str | None = None,
     now: dt.datetime | None = None,
+    pool: leases.Pool | None = None,
 ) -> dict[str, Any]:
     """Validate ``body``, choose per slot under volume control, and shape the tag's answer."""
     request = parse(body, user_agent)
@@ -204,27 +283,9 @@ def decide(
     if request.preview_token is not None:
         return _preview(request, snapshot, site, customer_id, key)
     moment = now or dt.datetime.now(dt.UTC)
-    known = customer_store.read(customer_id, site.site_id)
-    visit = counter_store.this_visit(known.visit, request.page_category, moment)
-    facts = _facts(customer_id, site, request, known.profile, visit, moment)
-    # The visit is written with the first slot's counters, or on its own if no slot counts.
-    pending = [counter_store.visit_write(customer_id, site.site_id, visit, moment)]
-    plans: dict[str, volume.Plan] = {}
-
-    def accept(choice: engine.Choice) -> bool:
-        plan = volume.plan(snapshot, choice, customer_id, site.brand, moment)
-        if not plan.claims:
-            plans[choice.slot] = plan
-            return True
-        if counter_store.reserve(plan.claims, also=pending):
-            pending.clear()
-            plans[choice.slot] = plan
-            return True
-        return False
-
-    choices = engine.choose(snapshot, site, request.slots, facts, accept)
-    for item in pending:
-        counter_store.write(item)
+    choices, plans = _choose_and_record(
+        snapshot, site, request, customer_id, customer_store.read(customer_id), moment, pool or BLOCKS
+    )
     decision_id = uuid.uuid4().hex
     slots: dict[str, Any] = {}
     holdouts = []

@@ -1,16 +1,17 @@
 """Volume control: what serving one choice must count, and which limits must hold.
 
-Pure: :func:`plan` turns a choice into claims; :func:`xsell.dal.counters.reserve` makes them
-all at once with conditional writes (one transaction when more than one item moves), so a
-limit is exact however many requests race for it. Nothing is counted for a refused choice.
+Pure: :func:`plan` turns a choice into claims. Shared limits (caps, reciprocity) are taken
+from blocks a decide instance leases (:mod:`xsell.decisioning.leases`); a customer's
+frequency is a condition on the write that records the visit. Nothing is counted for a
+refused choice, and no limit is ever passed, however many requests race for it.
 
 - :class:`Quota` — served creatives per campaign or destination brand and period;
 - :class:`ClickLimit` — serving stops once the clicks counted by collect reach the limit;
   :class:`ClickCounter` names what collect adds a click to (carried in the slot token);
 - :class:`Frequency` — creatives of one campaign per customer and period;
-- :class:`Ledger` — reciprocity between two brands: serving A→B spends one credit of the
-  pair's period (starting at ``allowance``) and earns ``ratio`` credits for B→A, so
-  ``sent(A→B) ≤ allowance + ratio × sent(B→A)`` holds at every instant.
+- :class:`Ledger` — reciprocity between two brands. Serving A→B spends one A→B credit (the
+  pair starts at A→B's ``allowance``) and earns B→A its own rule's ratio, so
+  ``sent(A→B) ≤ allowance(A→B) + ratio(A→B) × sent(B→A)`` holds at every instant.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ class Quota(NamedTuple):
     subject: str
     period_key: str
     limit: int
-    shards: int
     expires_at: int | None
 
 
@@ -46,36 +46,44 @@ class ClickCounter(NamedTuple):
 
 
 class Frequency(NamedTuple):
-    customer_id: str
     campaign_id: str
     period_key: str
     limit: int
-    expires_at: int | None
 
 
 class Ledger(NamedTuple):
+    """One referral source→destination, seen from the pair's ledger."""
+
     source: str
     destination: str
     period_key: str
-    ratio: float
-    allowance: int
     expires_at: int | None
+    allowance: int | None  # source→destination's starting credit; None: that way is unrestricted
+    earn: float  # credits destination→source gains per referral (0: that way is unrestricted)
+    back_allowance: int  # destination→source's starting credit
 
 
-Claim = Quota | ClickLimit | Frequency | Ledger
+Shared = Quota | ClickLimit | Ledger
+Claim = Shared | Frequency
 
 
 class Plan(NamedTuple):
-    claims: tuple[Claim, ...] = ()
+    shared: tuple[Shared, ...] = ()
+    frequency: tuple[Frequency, ...] = ()
     click_counters: tuple[ClickCounter, ...] = ()
 
 
-def plan(
-    snapshot: engine.Snapshot, choice: engine.Choice, customer_id: str, source_brand: str, now: datetime
-) -> Plan:
+def frequency_claims(campaign: engine.Campaign, now: datetime) -> tuple[Frequency, ...]:
+    return tuple(
+        Frequency(campaign.campaign_id, period_key(now, campaign.timezone, f.period), f.limit)
+        for f in campaign.frequency
+    )
+
+
+def plan(snapshot: engine.Snapshot, choice: engine.Choice, source_brand: str, now: datetime) -> Plan:
     """The claims serving ``choice`` makes; an empty plan when nothing limits it."""
     campaign = choice.campaign
-    claims: list[Claim] = []
+    shared: list[Shared] = []
     clicks: list[ClickCounter] = []
     caps = [(cap, campaign.timezone) for cap in campaign.caps]
     caps += [(cap, DEFAULT_TZ) for cap in snapshot.destination_caps.get(campaign.destination_brand, ())]
@@ -83,30 +91,24 @@ def plan(
         key = period_key(now, tz, cap.period)
         expires = period_expires_at(now, tz, cap.period)
         if cap.metric == "clicks":
-            claims.append(ClickLimit(cap.scope, cap.subject, key, cap.limit))
+            shared.append(ClickLimit(cap.scope, cap.subject, key, cap.limit))
             clicks.append(ClickCounter(cap.scope, cap.subject, key, expires))
         else:
-            claims.append(Quota(cap.scope, cap.subject, key, cap.limit, cap.shards, expires))
-    for freq in campaign.frequency:
-        claims.append(
-            Frequency(
-                customer_id,
-                campaign.campaign_id,
-                period_key(now, campaign.timezone, freq.period),
-                freq.limit,
-                period_expires_at(now, campaign.timezone, freq.period),
-            )
-        )
-    pair = snapshot.reciprocity.get((source_brand, campaign.destination_brand))
-    if pair is not None:
-        claims.append(
+            shared.append(Quota(cap.scope, cap.subject, key, cap.limit, expires))
+    destination = campaign.destination_brand
+    there = snapshot.reciprocity.get((source_brand, destination))
+    back = snapshot.reciprocity.get((destination, source_brand))
+    rule = there or back
+    if rule is not None:
+        shared.append(
             Ledger(
                 source_brand,
-                campaign.destination_brand,
-                period_key(now, pair.timezone, pair.period),
-                pair.ratio,
-                pair.allowance,
-                period_expires_at(now, pair.timezone, pair.period),
+                destination,
+                period_key(now, rule.timezone, rule.period),
+                period_expires_at(now, rule.timezone, rule.period),
+                there.allowance if there is not None else None,
+                back.ratio if back is not None else 0.0,
+                back.allowance if back is not None else 0,
             )
         )
-    return Plan(tuple(claims), tuple(clicks))
+    return Plan(tuple(shared), frequency_claims(campaign, now), tuple(clicks))

@@ -1,0 +1,237 @@
+"""Shared limits taken in blocks: caps and reciprocity credit without a write per decision.
+
+A cap's counter (or a brand pair's credit) is shared by every decide instance, so a write
+per served slot would make it one hot item and cost a round trip on every decision. An
+instance leases a block of units instead — one conditional write that never passes the limit
+(:class:`Store`) — and hands them out from memory; the next block is leased when it runs out.
+
+- **Never over:** units are counted (or credit spent) when leased, so the stored count bounds
+  what every instance together can serve. A unit taken for a choice that is then refused is
+  returned to the block, not to the table.
+- **Possibly short:** an instance that stops (Lambda recycles idle ones) strands the rest of
+  its block. Blocks start at one unit, double while an instance uses one up within
+  :data:`FAST_S`, halve otherwise, and never exceed :data:`MAX_BLOCK` or 1/:data:`SHARE` of the
+  limit, so a stop strands at most about a second of that instance's traffic and never more
+  than 2 % of a cap. Near the limit the store grants only what is left, so one instance
+  serving a cap reaches it exactly.
+- **Reciprocity:** a referral A→B spends A→B credit (leased in blocks like a cap) and earns
+  B→A credit. Earnings and referral counts are settled in the pair's next write from this
+  instance, or within :data:`SETTLE_S`; unsettled earnings only delay the other way, so
+  the bound holds at every instant. A way found without credit is asked again after
+  :data:`RECHECK_S`, or at once when this instance has earned it credit since.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple, Protocol
+
+from xsell.decisioning.volume import ClickLimit, Ledger, Quota, Shared
+
+FAST_S = 1.0
+MAX_BLOCK = 64
+SHARE = 50
+RECHECK_S = 1.0
+SETTLE_S = 1.0
+
+Way = tuple[str, str]  # (source brand, destination brand)
+
+
+class Settlement(NamedTuple):
+    """What one instance owes a pair's ledger: referrals made and credit earned, per way."""
+
+    sent: dict[Way, int]
+    earned: dict[Way, float]
+    allowances: dict[Way, int]  # the starting credit of each restricted way (for a new item)
+
+    def __bool__(self) -> bool:
+        return any(self.sent.values()) or any(self.earned.values())
+
+
+class Store(Protocol):
+    def lease_quota(self, quota: Quota, units: int) -> int:
+        """Count up to ``units`` more against the quota without passing its limit; how many."""
+
+    def lease_credit(self, ledger: Ledger, units: int, settlement: Settlement) -> int:
+        """Write ``settlement`` to the pair's ledger and spend up to ``units`` of the way's
+        credit (the settlement's earnings included); how many were spent."""
+
+    def clicks(self, limit: ClickLimit) -> int:
+        """Clicks counted so far against a click cap."""
+
+
+class _Block:
+    """Units of one limit this instance holds, and how fast it used the last block."""
+
+    def __init__(self) -> None:
+        self.held = 0
+        self.size = 0
+        self.leased_at = float("-inf")
+        self.exhausted_at = float("-inf")
+        self.exhausted_limit = -1  # a quota found full at this limit is full at any lower one
+
+    def next_size(self, ceiling: int, now: float) -> int:
+        fast = now - self.leased_at < FAST_S
+        size = 1 if self.size == 0 else (self.size * 2 if fast else self.size // 2)
+        self.size = max(1, min(size, ceiling))
+        return self.size
+
+    def leased(self, granted: int, now: float) -> None:
+        self.held += granted
+        self.leased_at = now
+
+
+def ceiling(limit: float) -> int:
+    return max(1, min(MAX_BLOCK, int(limit) // SHARE))
+
+
+class _Pair:
+    """One brand pair's ledger as this instance sees it: both ways' blocks and what it owes."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.blocks: dict[Way, _Block] = {}
+        self.sent: dict[Way, int] = {}
+        self.earned: dict[Way, float] = {}
+        self.allowances: dict[Way, int] = {}
+        self.owing_since = float("inf")
+
+    def block(self, way: Way) -> _Block:
+        return self.blocks.setdefault(way, _Block())
+
+    def settlement(self) -> Settlement:
+        return Settlement(dict(self.sent), dict(self.earned), dict(self.allowances))
+
+    def settled(self, settlement: Settlement) -> None:
+        for way, n in settlement.sent.items():
+            self.sent[way] -= n
+        for way, credit in settlement.earned.items():
+            self.earned[way] -= credit
+            if credit:  # the table holds new credit for that way: worth asking again
+                self.block(way).exhausted_at = float("-inf")
+        if not self.settlement():
+            self.owing_since = float("inf")
+
+
+class Pool:
+    """The blocks one decide instance holds, keyed by counter; safe across threads."""
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.monotonic) -> None:
+        self._store = store
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._quotas: dict[tuple[str, str, str], tuple[threading.Lock, _Block]] = {}
+        self._pairs: dict[tuple[frozenset[str], str], _Pair] = {}
+
+    def take(self, claims: Sequence[Shared]) -> bool:
+        """Take one unit of every claim, or none: False when any limit is reached."""
+        taken: list[Shared] = []
+        for claim in claims:
+            if not self._take(claim):
+                self.give_back(taken)
+                return False
+            taken.append(claim)
+        return True
+
+    def give_back(self, claims: Iterable[Shared]) -> None:
+        """Units taken for a choice that was not served go back to their blocks."""
+        for claim in claims:
+            if isinstance(claim, Quota):
+                lock, block = self._quota(claim)
+                with lock:
+                    block.held += 1
+            elif isinstance(claim, Ledger) and claim.allowance is not None:
+                pair = self._pair(claim)
+                with pair.lock:
+                    pair.block((claim.source, claim.destination)).held += 1
+
+    def served(self, claims: Iterable[Shared]) -> None:
+        """The choice was served: count its referrals and earn the other ways their credit."""
+        for claim in claims:
+            if not isinstance(claim, Ledger):
+                continue
+            pair = self._pair(claim)
+            there, back = (claim.source, claim.destination), (claim.destination, claim.source)
+            with pair.lock:
+                pair.sent[there] = pair.sent.get(there, 0) + 1
+                if claim.earn:
+                    pair.earned[back] = pair.earned.get(back, 0.0) + claim.earn
+                    pair.allowances[back] = claim.back_allowance
+                if claim.allowance is not None:
+                    pair.allowances[there] = claim.allowance
+                now = self._clock()
+                pair.owing_since = min(pair.owing_since, now)
+                if now - pair.owing_since >= SETTLE_S:
+                    self._settle(pair, claim, 0)
+
+    # --- one claim -------------------------------------------------------------------------
+
+    def _quota(self, quota: Quota) -> tuple[threading.Lock, _Block]:
+        key = (quota.scope, quota.subject, quota.period_key)
+        with self._lock:
+            found = self._quotas.get(key)
+            if found is None:
+                found = self._quotas[key] = (threading.Lock(), _Block())
+            return found
+
+    def _pair(self, ledger: Ledger) -> _Pair:
+        key = (frozenset((ledger.source, ledger.destination)), ledger.period_key)
+        with self._lock:
+            return self._pairs.setdefault(key, _Pair())
+
+    def _take(self, claim: Shared) -> bool:
+        if isinstance(claim, ClickLimit):
+            return self._store.clicks(claim) < claim.limit
+        if isinstance(claim, Quota):
+            return self._take_quota(claim)
+        return self._take_credit(claim)
+
+    def _take_quota(self, quota: Quota) -> bool:
+        lock, block = self._quota(quota)
+        with lock:
+            if block.held >= 1:
+                block.held -= 1
+                return True
+            if quota.limit <= block.exhausted_limit:
+                return False
+            now = self._clock()
+            granted = self._store.lease_quota(
+                quota, min(quota.limit, block.next_size(ceiling(quota.limit), now))
+            )
+            if granted < 1:
+                block.exhausted_limit = quota.limit
+                return False
+            block.leased(granted - 1, now)
+            return True
+
+    def _take_credit(self, ledger: Ledger) -> bool:
+        if ledger.allowance is None:
+            return True  # this way is unrestricted; serving it only earns the other way credit
+        way = (ledger.source, ledger.destination)
+        pair = self._pair(ledger)
+        with pair.lock:
+            block = pair.block(way)
+            if block.held >= 1:
+                block.held -= 1
+                return True
+            now = self._clock()
+            if now - block.exhausted_at < RECHECK_S and not pair.earned.get(way):
+                return False
+            pair.allowances[way] = ledger.allowance
+            granted = self._settle(pair, ledger, block.next_size(ceiling(ledger.allowance), now))
+            if granted < 1:
+                block.exhausted_at = now
+                return False
+            block.leased(granted - 1, now)
+            return True
+
+    def _settle(self, pair: _Pair, ledger: Ledger, units: int) -> int:
+        """Write what this instance owes the pair, spending up to ``units`` (under pair.lock)."""
+        settlement = pair.settlement()
+        if not units and not settlement:
+            return 0
+        granted = self._store.lease_credit(ledger, units, settlement)
+        pair.settled(settlement)
+        return granted

@@ -44,8 +44,32 @@ def build() -> dict[str, Any]:
     )
     for function in public_functions():
         app = importlib.import_module(f"functions.{function}.handler").app
-        merged.add_schema(json.loads(app.get_openapi_json_schema()))
+        merged.add_schema(json.loads(documenting_resolver(app).get_openapi_json_schema()))
     return _without_unused_schemas(json.loads(merged.get_openapi_json_schema()))
+
+
+def documenting_resolver(app: Any) -> Any:
+    """The Powertools resolver that documents a handler's ``app``.
+
+    A Powertools resolver documents itself. Decide routes with :class:`xsell.proxy.ProxyRouter` to
+    keep Powertools off its cold start; its routes are declared here again, with the same
+    keywords, on a resolver that exists only to generate their part of the document.
+    """
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+    from xsell.proxy import ProxyRouter
+
+    if not isinstance(app, ProxyRouter):
+        return app
+    resolver = APIGatewayRestResolver()
+    for route in app.routes:
+        resolver.route(route.path, route.method, **route.openapi)(_never_called)
+    return resolver
+
+
+def _never_called() -> None:
+    """Stands in for a route's function: only the declaration is documented, nothing is resolved."""
+    raise NotImplementedError
 
 
 def _refs(node: Any) -> set[str]:

@@ -162,18 +162,44 @@ def test_the_collect_answer_matches_its_documented_schema():
     Draft202012Validator(api_contract.EVENTS_RESPONSE).validate(Outcome().as_response())
 
 
-def test_the_handlers_import_no_pydantic():
-    """The contract is plain dicts so that the decide cold start stays small (tests.bench)."""
-    code = (
-        "import sys, functions.decide.handler, functions.collect.handler; "
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'pydantic_core'}))"
-    )
+def _modules_after(code: str) -> set[str]:
+    """The modules a fresh interpreter holds after running ``code``, as the handlers see them."""
     env = {
         **os.environ,
         "XSELL_STAGE": "local",
         "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'layers/core/python'}",
     }
     done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", f"{code}; import sys; print(' '.join(sys.modules))"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    assert done.stdout.strip() == "[]"
+    return set(done.stdout.split())
+
+
+def test_the_handlers_import_no_pydantic():
+    """The contract is plain dicts so that the decide cold start stays small (tests.bench)."""
+    modules = _modules_after("import functions.decide.handler, functions.collect.handler")
+    assert {m.split(".")[0] for m in modules} & {"pydantic", "pydantic_core"} == set()
+
+
+def test_decide_is_documented_by_powertools_but_does_not_import_its_event_handler():
+    """Its routes are declared on xsell.proxy; only local.openapi hands them to Powertools."""
+    modules = _modules_after("import functions.decide.handler")
+    assert "aws_lambda_powertools.event_handler" not in modules
+    assert "functions.decide.handler" in modules
+
+
+def test_the_document_declares_decide_as_its_router_does(document):
+    from functions.decide.handler import app
+
+    declared = {(route.method, route.path): dict(route.openapi) for route in app.routes}
+    assert declared == {
+        ("POST", "/v1/decide"): api_contract.DECIDE_ROUTE,
+        ("OPTIONS", "/v1/decide"): {"include_in_schema": False},
+    }
+    assert document["paths"]["/v1/decide"]["post"]["operationId"] == api_contract.DECIDE_ROUTE["operation_id"]
+    assert "options" not in document["paths"]["/v1/decide"]

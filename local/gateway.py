@@ -90,8 +90,8 @@ def proxy_event(
 class _Handler(BaseHTTPRequestHandler):
     server: _GatewayServer
     protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes: with Nagle on, a kept-alive client's delayed
-    # ACK would hold every answer back by ~40 ms.
+    # Answers go out in one write (see _reply); should anything still write twice, Nagle
+    # would hold the second part back by a kept-alive client's delayed ACK (~40 ms).
     disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
@@ -142,8 +142,10 @@ class _Handler(BaseHTTPRequestHandler):
             if k not in ("content-length", "connection"):
                 self.send_header(k, v)
         self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        # Status line, headers and body leave in one write: a second small write would wait
+        # on the client's delayed ACK (Nagle) or, with Nagle off, cost another wake-up.
+        self._headers_buffer.extend((b"\r\n", data))
+        self.flush_headers()
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
 

@@ -138,6 +138,19 @@ class XsellTables(Construct):
         if self.encryption_key is not None:
             self.encryption_key.grant_encrypt_decrypt(grantee)
 
+    def grant_updates_under(self, grantee: iam.IGrantable, logical_name: str, key_prefix: str) -> None:
+        """Allow ``UpdateItem`` only on items whose partition key starts with ``key_prefix``."""
+        table = self.tables[logical_name]
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:UpdateItem"],
+                resources=[table.table_arn],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{key_prefix}*"]}},
+            )
+        )
+        if self.encryption_key is not None:
+            self.encryption_key.grant_encrypt_decrypt(grantee)
+
     def environment(self) -> dict[str, str]:
         """Environment variable -> physical table name, for every table."""
         return {self.schemas[name].env_var: table.table_name for name, table in self.tables.items()}

@@ -32,6 +32,7 @@ from infra.constructs.tables import XsellTables
 from infra.nag import acknowledge
 from xsell import env as xsell_env
 from xsell import topology
+from xsell.dal import customers
 
 # (memory MB, timeout) per function behind the API. decide is latency-bound:
 # more memory buys CPU for a faster compiled-config evaluation and cold start.
@@ -132,6 +133,8 @@ class ApiStack(Stack):
 
         decide = self.functions["decide"].function
         tables.grant(decide, "profiles", read=True)
+        # Its own state#<customer> items only: profile items stay the importer's alone.
+        tables.grant_updates_under(decide, "profiles", customers.STATE_PREFIX)
         tables.grant(decide, "config", read=True)
         # The customer state write, and block leases of caps and reciprocity credit: conditional UpdateItem.
         tables.grant(decide, "counters", read=True, write=True)

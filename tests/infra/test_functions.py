@@ -174,3 +174,24 @@ def test_collect_may_count_and_stream_only(xsell: XsellApp, templates: dict[str,
     text = as_json(statements)
     assert logical_id(xsell.data.tables["counters"]) in text
     assert logical_id(xsell.analytics.stream) in text
+
+
+def test_decide_may_update_its_own_state_items_of_profiles_only(
+    xsell: XsellApp, templates: dict[str, Template]
+) -> None:
+    fn = xsell.api.functions["decide"]
+    _, policy = only(
+        templates["api"].find_resources(
+            "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": logical_id(fn.role)}]}}
+        )
+    )
+    profiles = logical_id(xsell.data.tables["profiles"])
+    on_profiles = [
+        s for s in policy["Properties"]["PolicyDocument"]["Statement"] if profiles in as_json(s["Resource"])
+    ]
+    writes = [s for s in on_profiles if "dynamodb:UpdateItem" in as_json(s["Action"])]
+    assert [w["Action"] for w in writes] == ["dynamodb:UpdateItem"]
+    assert writes[0]["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["state#*"]}}
+    for statement in on_profiles:  # nothing else that writes
+        actions = as_json(statement["Action"])
+        assert "PutItem" not in actions and "DeleteItem" not in actions and "BatchWriteItem" not in actions

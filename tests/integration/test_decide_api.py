@@ -117,7 +117,7 @@ def test_signed_identity_gets_a_banner_with_verifiable_tokens(local_system):
     assert verify(key, "ref", slot["ref"])["d"] == answer["decision_id"]
 
 
-@pytest.mark.parametrize("case", ["other_site", "forged", "expired", "garbage"])
+@pytest.mark.parametrize("case", ["other_site", "forged", "expired", "garbage", "not_an_id"])
 def test_bad_identity_tokens_get_401(local_system, case):
     from xsell.dal import secrets
     from xsell.decisioning.tokens import mint_identity_token
@@ -128,6 +128,8 @@ def test_bad_identity_tokens_get_401(local_system, case):
         "forged": mint_identity_token(b"not-the-secret", "hana-web", "c1"),
         "expired": mint_identity_token(hana, "hana-web", "c1", ttl_seconds=-10),
         "garbage": "abc",
+        # Validly signed, but names another kind of item than a customer (keys use '#').
+        "not_an_id": mint_identity_token(hana, "hana-web", "state#c1"),
     }[case]
     status, answer = decide(local_system, _token_body("hana-web", token))
     assert (status, answer["error"]) == (401, "identity_rejected")

@@ -1,15 +1,16 @@
 """A partner CSV travels drop bucket -> notification -> dispatcher -> importer -> tables + errors.csv."""
 
+import datetime as dt
 import time
 import uuid
 
 import boto3
 
 from tests.fixtures.csv import error_lines, redeliver, upload
-from xsell.dal import counters, jobs, partners, profiles
+from xsell.dal import customers, jobs, partners, profiles
 from xsell.importing.notifications import object_refs
 from xsell.importing.runner import Importer
-from xsell.models import Counter, Profile
+from xsell.models import Profile
 
 
 def _id() -> str:
@@ -136,8 +137,9 @@ def test_optouts_add_to_the_set_and_erasure_erases_everything_keyed_on_the_custo
     keep, gone = f"o-{_id()}", f"e-{_id()}"
     upload(local_system, "brand_usage", f"customer_id,brand\n{keep},hana\n{gone},tabi\n")
     local_system.dispatcher.drain()
-    # A frequency counter under the customer's partition of the counters table (xsell.dal.counters).
-    Counter(counters.customer_pk(gone), "freq#c1#2026-11-23", count=3).save()
+    # Decide's state item of the customer: behaviour and a frequency count (xsell.dal.customers).
+    customers.record_visit(gone, "hana-web", "travel", dt.datetime.now(dt.UTC))
+    assert _raw_item(f"state#{gone}") is not None
     upload(local_system, "optouts", f"customer_id,brand\n{keep},umi\n{keep},\n{gone},hana\nnew-{keep},tabi\n")
     erasure = upload(local_system, "erasure", f"顧客ID\n{gone}\n{gone}\n")
     local_system.dispatcher.drain()
@@ -149,7 +151,7 @@ def test_optouts_add_to_the_set_and_erasure_erases_everything_keyed_on_the_custo
     # Only a tombstone is left: the key and when the erasure was uploaded, no personal data.
     assert _raw_item(gone) == {"customer_id": {"S": gone}, "erased_as_of": {"S": job.as_of}}
     assert profiles.get(gone) is None
-    assert list(Counter.query(counters.customer_pk(gone))) == []
+    assert _raw_item(f"state#{gone}") is None
     assert (job.rows_read, job.rows_imported, job.rows_duplicate, job.errors_key) == (2, 2, 0, None)
 
 

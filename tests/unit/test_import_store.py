@@ -64,9 +64,8 @@ class Table:
                 self.items[item["customer_id"]["S"]] = copy.deepcopy(item)
         return [i for i in items if i["customer_id"]["S"] in left]
 
-    def erase_counters(self, customer_id):
+    def erase_state(self, customer_id):
         self.erased.append(customer_id)
-        return 1
 
     def plain(self, customer_id: str) -> dict:
         """The stored item with AttributeValue wrappers removed, for reading in assertions."""

@@ -92,7 +92,7 @@ def test_several_instances_never_pass_the_cap_and_strand_at_most_their_blocks():
     assert held <= 4 * leases.ceiling(5000)
 
 
-def test_blocks_double_while_used_up_fast_and_shrink_when_slow():
+def test_a_block_holds_about_a_second_of_the_instance_s_traffic():
     store, clock = TableStore(), Clock()
     pool = Pool(store, clock)
     key = ("campaign", "c1", "d2026-11-23")
@@ -106,9 +106,23 @@ def test_blocks_double_while_used_up_fast_and_shrink_when_slow():
         clock.now += then_wait
         return store.counts[key] - before
 
-    assert [use_one_block(0.1) for _ in range(7)] == [1, 2, 4, 8, 16, 32, 64]  # MAX_BLOCK
-    assert [use_one_block(leases.FAST_S) for _ in range(3)] == [64, 32, 16]
+    # Each call uses one block up, and the block lasts ``then_wait`` seconds.
+    assert use_one_block(0.1) == 1  # the first block is one unit ...
+    assert use_one_block(0.5) == 10  # ... used up in 0.1 s: ten per second
+    assert use_one_block(0.01) == 20  # ten in 0.5 s
+    assert use_one_block(64 * leases.HOLD_S) == leases.MAX_BLOCK  # 2,000 per second, at most 64
+    assert use_one_block(0) == 1  # 64 units lasted 64 s: one per second
     assert leases.ceiling(100_000) == leases.MAX_BLOCK and leases.ceiling(99) == 1
+
+
+def test_a_block_is_never_more_than_2_percent_of_the_limit():
+    store, clock = TableStore(), Clock()
+    pool = Pool(store, clock)
+    for _ in range(200):
+        pool.take([quota(1000)])
+        clock.now += 0.001
+    _, block = pool._quotas[("campaign", "c1", "d2026-11-23")]
+    assert block.size == 1000 // leases.SHARE
 
 
 def test_a_refused_choice_gives_its_units_back_to_the_block():

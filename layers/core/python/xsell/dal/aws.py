@@ -1,4 +1,10 @@
-"""Cached boto3 clients: created once per process, on first use (not at import)."""
+"""Cached boto3 clients: created once per process, on first use (not at import).
+
+DynamoDB requests are built by the DAL's own code and checked again by the service, so the
+DynamoDB client skips botocore's client-side parameter validation: about 0.2 ms of Python per
+call, on the decide path twice per page view. A malformed request still fails, with the
+service's ``ValidationException`` instead of botocore's ``ParamValidationError``.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,14 @@ from functools import cache
 from typing import Any
 
 import boto3
+from botocore.config import Config
+
+_CONFIG = {"dynamodb": Config(parameter_validation=False)}
 
 
 @cache
 def client(service: str) -> Any:
-    return boto3.session.Session().client(service)
+    return boto3.session.Session().client(service, config=_CONFIG.get(service))
 
 
 def reset() -> None:

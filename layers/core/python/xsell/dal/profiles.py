@@ -1,6 +1,7 @@
 """Profiles: read one customer; merge partner rows into customers by read-merge-put.
 
-Only the importer writes profile items (decide keeps behaviour in the counters table),
+Only the importer writes profile items (decide keeps its own ``state#`` item, see
+:mod:`xsell.dal.customers`),
 and only the holder of the profiles writer lease (:class:`xsell.dal.jobs.WriterLease`)
 imports. With one writer, nobody changes an item between reading it and putting it
 back, so a batch of rows is applied as: read its customers (``BatchGetItem``, 100 keys,
@@ -12,7 +13,7 @@ strongly consistent), merge each row into its item in Python, put the changed it
 - a ``brand_usage`` row replaces ``brands.<brand>`` and nothing else;
 - an ``optouts`` row adds to the ``optouts`` string set;
 - an ``erasure`` row reduces the item to a tombstone (``customer_id`` and
-  ``erased_as_of``, no personal data) and deletes every counter keyed on the customer.
+  ``erased_as_of``, no personal data) and deletes decide's state item of the customer.
 
 Each part remembers the upload time of the file that last set it
 (``profile_as_of#<partner>``, ``brands.<brand>.as_of``, ``erased_as_of``): a row of a
@@ -45,8 +46,7 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from pynamodb.exceptions import DoesNotExist
 
-from xsell.dal import counters as counter_store
-from xsell.dal.customers import ERASED_AS_OF, is_tombstone
+from xsell.dal.customers import ERASED_AS_OF, is_tombstone, state_key
 from xsell.errors import XsellError
 from xsell.models import Profile
 
@@ -161,7 +161,9 @@ class Transport(Protocol):
         """One BatchWriteItem of puts: the items left unprocessed."""
         ...
 
-    def erase_counters(self, customer_id: str) -> int: ...
+    def erase_state(self, customer_id: str) -> None:
+        """Delete decide's state item of the customer (behaviour and frequency counts)."""
+        ...
 
 
 _client: Any = None
@@ -206,8 +208,9 @@ class DynamoTransport:
             result = _dynamodb().batch_write_item(RequestItems=request)
         return [r["PutRequest"]["Item"] for r in result.get("UnprocessedItems", {}).get(table, [])]
 
-    def erase_counters(self, customer_id: str) -> int:
-        return counter_store.erase_customer(customer_id)
+    def erase_state(self, customer_id: str) -> None:
+        with _translated_errors():
+            _dynamodb().delete_item(TableName=Profile.Meta.table_name, Key=state_key(customer_id))
 
 
 @contextmanager
@@ -479,7 +482,7 @@ class ProfileStore:
                 was = outcomes[index]
                 outcomes[index] = Outcome(was.line, was.customer_id, REFUSED, detail=reason)
         for customer_id in dict.fromkeys(erased):
-            self._transport.erase_counters(customer_id)
+            self._transport.erase_state(customer_id)
         return outcomes
 
     def _read(self, customer_ids: list[str], guard: Callable[[], None]) -> dict[str, dict[str, Any]]:

@@ -9,11 +9,11 @@ instance leases a block of units instead — one conditional write that never pa
   what every instance together can serve. A unit taken for a choice that is then refused is
   returned to the block, not to the table.
 - **Possibly short:** an instance that stops (Lambda recycles idle ones) strands the rest of
-  its block. Blocks start at one unit, double while an instance uses one up within
-  :data:`FAST_S`, halve otherwise, and never exceed :data:`MAX_BLOCK` or 1/:data:`SHARE` of the
-  limit, so a stop strands at most about a second of that instance's traffic and never more
-  than 2 % of a cap. Near the limit the store grants only what is left, so one instance
-  serving a cap reaches it exactly.
+  its block. A block holds about :data:`HOLD_S` of the instance's own traffic on that limit
+  (the first is one unit; each next one is sized from how fast the last was used up), never
+  more than :data:`MAX_BLOCK` or 1/:data:`SHARE` of the limit, so a stop strands at most about
+  a second of that instance's traffic and never more than 2 % of a cap. Near the limit the
+  store grants only what is left, so one instance serving a cap reaches it exactly.
 - **Reciprocity:** a referral A→B spends A→B credit (leased in blocks like a cap) and earns
   B→A credit. Earnings and referral counts are settled in the pair's next write from this
   instance, or within :data:`SETTLE_S`; unsettled earnings only delay the other way, so
@@ -30,7 +30,7 @@ from typing import NamedTuple, Protocol
 
 from xsell.decisioning.volume import ClickLimit, Ledger, Quota, Shared
 
-FAST_S = 1.0
+HOLD_S = 1.0
 MAX_BLOCK = 64
 SHARE = 50
 RECHECK_S = 1.0
@@ -67,19 +67,22 @@ class _Block:
 
     def __init__(self) -> None:
         self.held = 0
-        self.size = 0
+        self.size = 0  # units in the last block leased
         self.leased_at = float("-inf")
         self.exhausted_at = float("-inf")
         self.exhausted_limit = -1  # a quota found full at this limit is full at any lower one
 
     def next_size(self, ceiling: int, now: float) -> int:
-        fast = now - self.leased_at < FAST_S
-        size = 1 if self.size == 0 else (self.size * 2 if fast else self.size // 2)
-        self.size = max(1, min(size, ceiling))
-        return self.size
+        """About HOLD_S of traffic at the rate the last block was used up (1 for the first)."""
+        if not self.size:
+            return 1
+        used_for = max(now - self.leased_at, 1e-3)
+        return max(1, min(round(self.size * HOLD_S / used_for), ceiling))
 
     def leased(self, granted: int, now: float) -> None:
-        self.held += granted
+        """``granted`` units arrived; one of them is being taken now."""
+        self.held += granted - 1
+        self.size = granted
         self.leased_at = now
 
 
@@ -203,7 +206,7 @@ class Pool:
             if granted < 1:
                 block.exhausted_limit = quota.limit
                 return False
-            block.leased(granted - 1, now)
+            block.leased(granted, now)
             return True
 
     def _take_credit(self, ledger: Ledger) -> bool:
@@ -224,7 +227,7 @@ class Pool:
             if granted < 1:
                 block.exhausted_at = now
                 return False
-            block.leased(granted - 1, now)
+            block.leased(granted, now)
             return True
 
     def _settle(self, pair: _Pair, ledger: Ledger, units: int) -> int:

@@ -15,6 +15,11 @@ _TABLET = re.compile(r"iPad|Tablet|PlayBook|Silk|Android(?!.*Mobile)", re.I)
 _MOBILE = re.compile(r"Mobi|iPhone|iPod|Android.*Mobile|Windows Phone", re.I)
 
 
+def is_customer_id(value: str) -> bool:
+    """The group customer id format, shared with the importer: never a ``#`` (keys use it)."""
+    return _CUSTOMER.fullmatch(value) is not None
+
+
 class DecideRequest(NamedTuple):
     site: str
     customer_id: str | None  # a raw id, accepted only where the site allows it
@@ -64,7 +69,7 @@ def parse(body: Any, user_agent: str | None = None) -> DecideRequest:
     raw_id = customer.get("id") if token is None else None
     if token is not None and len(token) > 4096:
         raise InvalidRequest("customer.token is too long", "customer.token")
-    if raw_id is not None and not _CUSTOMER.fullmatch(raw_id):
+    if raw_id is not None and not is_customer_id(raw_id):
         raise InvalidRequest("customer.id must be 1-128 letters, digits or _.:@-", "customer.id")
     slots = body.get("slots")
     if not isinstance(slots, list) or not slots or len(slots) > MAX_SLOTS:

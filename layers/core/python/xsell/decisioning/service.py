@@ -24,7 +24,7 @@ from xsell.dal import customers as customer_store
 from xsell.dal import secrets as secret_store
 from xsell.decisioning import catalog, engine, leases, tokens, volume
 from xsell.decisioning.facts import BrandUsage, Facts
-from xsell.decisioning.request import DecideRequest, parse
+from xsell.decisioning.request import DecideRequest, is_customer_id, parse
 from xsell.errors import IdentityRejected, InvalidRequest, OriginRejected, UnknownSite
 from xsell.signing import BadToken
 
@@ -91,9 +91,12 @@ def _customer_id(request: DecideRequest, site: engine.Site) -> str:
         if secret is None:
             raise IdentityRejected(f"site {site.site_id!r} has no identity secret configured")
         try:
-            return tokens.identity_subject(secret, site.site_id, request.identity_token)
+            subject = tokens.identity_subject(secret, site.site_id, request.identity_token)
         except BadToken as exc:
             raise IdentityRejected(f"identity token rejected: {exc.reason}") from exc
+        if not is_customer_id(subject):
+            raise IdentityRejected("identity token rejected: its subject is not a customer id")
+        return subject
     if not site.allow_raw_id or request.customer_id is None:
         raise IdentityRejected(f"site {site.site_id!r} accepts signed identity tokens only")
     return request.customer_id
@@ -118,7 +121,7 @@ def _facts(
     site: engine.Site,
     request: DecideRequest,
     profile: dict[str, Any] | None,
-    visit: counter_store.Visit,
+    visit: customer_store.Visit,
     now: dt.datetime,
 ) -> Facts:
     brands: dict[str, BrandUsage] = {}
@@ -184,10 +187,10 @@ def _stale_frequencies(
 ) -> list[str]:
     """Frequency counts of past periods or removed campaigns, to drop in the next write."""
     stale = []
-    for name, campaign_id in counter_store.frequency_counts(state):
+    for name, campaign_id in customer_store.frequency_counts(state):
         campaign = snapshot.campaigns.get(campaign_id)
         claims = volume.frequency_claims(campaign, now) if campaign is not None else ()
-        if all(name != counter_store.frequency_name(f.campaign_id, f.period_key) for f in claims):
+        if all(name != customer_store.frequency_name(f.campaign_id, f.period_key) for f in claims):
             stale.append(name)
     return stale[:MAX_REMOVALS]
 
@@ -208,7 +211,7 @@ def _acceptor(
         plan = volume.plan(snapshot, choice, site.brand, moment)
         if plan.frequency and (
             not frequency_ok
-            or any(counter_store.frequency_count(state, f) >= f.limit for f in plan.frequency)
+            or any(customer_store.frequency_count(state, f) >= f.limit for f in plan.frequency)
         ):
             return False
         if not pool.take(plan.shared):
@@ -236,14 +239,14 @@ def _choose_and_record(
     """
     state = known.state
     for attempt in range(ROUNDS + 1):
-        visit = counter_store.this_visit(state, site.site_id, request.page_category, moment)
+        visit = customer_store.this_visit(state, site.site_id, request.page_category, moment)
         facts = _facts(customer_id, site, request, known.profile, visit, moment)
         plans: dict[str, volume.Plan] = {}
         accept = _acceptor(snapshot, site, moment, pool, state, plans, frequency_ok=attempt < ROUNDS)
         choices = engine.choose(snapshot, site, request.slots, facts, accept)
         frequency = [f for plan in plans.values() for f in plan.frequency]
         stale = _stale_frequencies(state, snapshot, moment)
-        now_state = counter_store.record(customer_id, site.site_id, visit, moment, frequency, stale)
+        now_state = customer_store.record(customer_id, site.site_id, visit, moment, frequency, stale)
         if now_state is None:
             pool.served(claim for plan in plans.values() for claim in plan.shared)
             return choices, plans

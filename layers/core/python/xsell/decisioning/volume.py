@@ -16,7 +16,8 @@ refused choice, and no limit is ever passed, however many requests race for it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import NamedTuple
 
 from xsell.decisioning import engine
@@ -73,9 +74,21 @@ class Plan(NamedTuple):
     click_counters: tuple[ClickCounter, ...] = ()
 
 
+@lru_cache(maxsize=512)
+def _period(second: int, tz: str, name: str) -> tuple[str, int | None]:
+    """The key and expiry of the period containing ``second`` (periods start on whole seconds)."""
+    now = datetime.fromtimestamp(second, UTC)
+    return period_key(now, tz, name), period_expires_at(now, tz, name)
+
+
+def period(now: datetime, tz: str, name: str) -> tuple[str, int | None]:
+    """(counter key, expiry) of the ``name`` period containing ``now`` in ``tz``, memoised per second."""
+    return _period(int(now.timestamp()), tz, name)
+
+
 def frequency_claims(campaign: engine.Campaign, now: datetime) -> tuple[Frequency, ...]:
     return tuple(
-        Frequency(campaign.campaign_id, period_key(now, campaign.timezone, f.period), f.limit)
+        Frequency(campaign.campaign_id, period(now, campaign.timezone, f.period)[0], f.limit)
         for f in campaign.frequency
     )
 
@@ -88,8 +101,7 @@ def plan(snapshot: engine.Snapshot, choice: engine.Choice, source_brand: str, no
     caps = [(cap, campaign.timezone) for cap in campaign.caps]
     caps += [(cap, DEFAULT_TZ) for cap in snapshot.destination_caps.get(campaign.destination_brand, ())]
     for cap, tz in caps:
-        key = period_key(now, tz, cap.period)
-        expires = period_expires_at(now, tz, cap.period)
+        key, expires = period(now, tz, cap.period)
         if cap.metric == "clicks":
             shared.append(ClickLimit(cap.scope, cap.subject, key, cap.limit))
             clicks.append(ClickCounter(cap.scope, cap.subject, key, expires))
@@ -104,8 +116,7 @@ def plan(snapshot: engine.Snapshot, choice: engine.Choice, source_brand: str, no
             Ledger(
                 source_brand,
                 destination,
-                period_key(now, rule.timezone, rule.period),
-                period_expires_at(now, rule.timezone, rule.period),
+                *period(now, rule.timezone, rule.period),
                 there.allowance if there is not None else None,
                 back.ratio if back is not None else 0.0,
                 back.allowance if back is not None else 0,

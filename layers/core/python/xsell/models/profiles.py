@@ -1,13 +1,15 @@
 """One item per group customer: rank, attributes, per-brand usage, opt-outs.
 
-Only the importer writes these items (see :mod:`xsell.dal.profiles`); decide keeps the
-customer's behaviour in the counters table.
+Only the importer writes these items (see :mod:`xsell.dal.profiles`). The table also holds
+decide's ``state#<customer id>`` item per customer (behaviour and frequency counts, written
+with the low-level client by :mod:`xsell.dal.customers`); customer ids never contain ``#``.
 """
 
 from __future__ import annotations
 
 from pynamodb.attributes import (
     MapAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
@@ -43,3 +45,6 @@ class Profile(Model):
     # so rows of files uploaded until then are not applied; a newer file re-creates the
     # customer and the stamp stays.
     erased_as_of = UnicodeAttribute(null=True)
+    # The table's TTL attribute. Only decide's state items carry it (a customer unseen for 400
+    # days is forgotten); profile items never expire.
+    expires_at = TTLAttribute(null=True)

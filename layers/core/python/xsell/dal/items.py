@@ -1,0 +1,38 @@
+"""Low-level DynamoDB item helpers shared by the decide path's stores (no models, no I/O setup)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from xsell.dal import aws
+
+
+def n(value: float | int | Decimal) -> dict[str, str]:
+    """A number attribute value."""
+    return {"N": str(Decimal(str(value)))}
+
+
+def number(item: Mapping[str, Any], name: str, default: str = "0") -> Decimal:
+    """A number attribute of a low-level item, ``default`` when absent."""
+    return Decimal(item.get(name, {}).get("N", default))
+
+
+def update(table: str, **request: Any) -> dict[str, Any] | None:
+    """One ``UpdateItem``: None when done; the item as it was when its condition failed
+    (ask for it with ``ReturnValuesOnConditionCheckFailure="ALL_OLD"``)."""
+    try:
+        aws.client("dynamodb").update_item(TableName=table, **request)
+        return None
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        return exc.response.get("Item", {})
+
+
+def get(table: str, key: dict[str, Any]) -> dict[str, Any]:
+    """One strongly consistent ``GetItem``; an empty dict when there is no item."""
+    return aws.client("dynamodb").get_item(TableName=table, Key=key, ConsistentRead=True).get("Item", {})

@@ -173,16 +173,19 @@ class Pool:
 
     def _quota(self, quota: Quota) -> tuple[threading.Lock, _Block]:
         key = (quota.scope, quota.subject, quota.period_key)
-        with self._lock:
-            found = self._quotas.get(key)
-            if found is None:
-                found = self._quotas[key] = (threading.Lock(), _Block())
-            return found
+        found = self._quotas.get(key)
+        if found is None:
+            with self._lock:
+                found = self._quotas.setdefault(key, (threading.Lock(), _Block()))
+        return found
 
     def _pair(self, ledger: Ledger) -> _Pair:
         key = (frozenset((ledger.source, ledger.destination)), ledger.period_key)
-        with self._lock:
-            return self._pairs.setdefault(key, _Pair())
+        found = self._pairs.get(key)
+        if found is None:
+            with self._lock:
+                found = self._pairs.setdefault(key, _Pair())
+        return found
 
     def _take(self, claim: Shared) -> bool:
         if isinstance(claim, ClickLimit):

@@ -12,7 +12,6 @@ import logging
 import re
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -64,7 +63,7 @@ def proxy_event(
         "httpMethod": method,
         "path": f"/{STAGE}{split.path}",
         "stage": STAGE,
-        "requestId": str(uuid.uuid4()),
+        "requestId": lambda_runtime.request_id(),
         "requestTimeEpoch": int(time.time() * 1000),
         "accountId": lambda_runtime.ACCOUNT,
         "apiId": "local",

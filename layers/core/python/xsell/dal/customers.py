@@ -17,8 +17,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from boto3.dynamodb.types import TypeDeserializer
-
 from xsell import env
 from xsell.dal import aws, items
 from xsell.decisioning.volume import Frequency
@@ -27,7 +25,6 @@ ERASED_AS_OF = "erased_as_of"  # set on a profile item by an erasure (see xsell.
 STATE_PREFIX = "state#"
 RECENT_CATEGORIES = 10  # how many recent page categories the state keeps per site
 BEHAVIOUR_TTL_S = 400 * 86400  # a customer unseen for this long is forgotten
-_deserializer = TypeDeserializer()
 
 
 def _table() -> str:
@@ -73,7 +70,7 @@ def read(customer_id: str) -> CustomerRead:
         else:
             state = item
     return CustomerRead(
-        profile={k: _deserializer.deserialize(v) for k, v in profile.items()} if profile else None,
+        profile={k: items.plain(v) for k, v in profile.items()} if profile else None,
         state=state,
     )
 
@@ -110,10 +107,11 @@ def this_visit(state: Mapping[str, Any] | None, site_id: str, category: str | No
     state = state or {}
     previous = tuple(c["S"] for c in state.get(f"cats#{site_id}", {}).get("L", ()))
     recent = ((category,) if category else ()) + previous
+    first = state.get(f"first#{site_id}")
     return Visit(
         visit_count=int(items.number(state, f"visits#{site_id}")) + 1,
         first_visit=f"visits#{site_id}" not in state,
-        first_seen=state.get(f"first#{site_id}", {}).get("S", now.isoformat(timespec="seconds")),
+        first_seen=first["S"] if first else now.isoformat(timespec="seconds"),
         recent_categories=recent[:RECENT_CATEGORIES],
     )
 

@@ -21,6 +21,31 @@ def number(item: Mapping[str, Any], name: str, default: str = "0") -> Decimal:
     return Decimal(item.get(name, {}).get("N", default))
 
 
+def plain(value: Mapping[str, Any]) -> Any:
+    """A low-level attribute value as plain Python, as boto3's ``TypeDeserializer`` gives it
+    (numbers as Decimal, sets as sets, binary as bytes), without its per-value overhead."""
+    ((kind, data),) = value.items()
+    if kind == "S" or kind == "BOOL":
+        return data
+    if kind == "N":
+        return Decimal(data)
+    if kind == "M":
+        return {k: plain(v) for k, v in data.items()}
+    if kind == "L":
+        return [plain(v) for v in data]
+    if kind == "SS":
+        return set(data)
+    if kind == "NS":
+        return {Decimal(v) for v in data}
+    if kind == "NULL":
+        return None
+    if kind == "B":
+        return bytes(data)
+    if kind == "BS":
+        return {bytes(v) for v in data}
+    raise ValueError(f"unknown attribute type {kind!r}")
+
+
 def update(table: str, **request: Any) -> dict[str, Any] | None:
     """One ``UpdateItem``: None when done; the item as it was when its condition failed
     (ask for it with ``ReturnValuesOnConditionCheckFailure="ALL_OLD"``)."""

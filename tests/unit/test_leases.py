@@ -197,3 +197,17 @@ def test_the_reciprocity_bound_holds_at_every_instant_across_instances(traffic, 
         assert sent["there"] <= allowance + ratio * sent["back"]
         assert sent["back"] <= allowance + ratio * sent["there"]
         clock.now += pause
+
+
+def test_units_leased_under_a_higher_limit_are_dropped_when_it_is_lowered():
+    store, clock = TableStore(), Clock()
+    pool = Pool(store, clock)
+    for _ in range(30):  # blocks grow: the instance holds spare units
+        pool.take([quota(10_000)])
+        clock.now += 0.001
+    _, block = pool._quotas[("campaign", "c1", "d2026-11-23")]
+    assert block.held > 0
+    counted = store.counts[("campaign", "c1", "d2026-11-23")]
+    assert not pool.take([quota(counted)])  # lowered to what is already counted: nothing more
+    assert pool.take([quota(counted + 1)])  # raised by one: exactly one more
+    assert not pool.take([quota(counted + 1)])

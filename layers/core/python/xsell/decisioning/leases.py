@@ -7,7 +7,8 @@ instance leases a block of units instead — one conditional write that never pa
 
 - **Never over:** units are counted (or credit spent) when leased, so the stored count bounds
   what every instance together can serve. A unit taken for a choice that is then refused is
-  returned to the block, not to the table.
+  returned to the block, not to the table. When a cap is lowered, an instance drops the units
+  it leased under the old limit as soon as it sees the new config.
 - **Possibly short:** an instance that stops (Lambda recycles idle ones) strands the rest of
   its block. A block holds about :data:`HOLD_S` of the instance's own traffic on that limit
   (the first is one unit; each next one is sized from how fast the last was used up), never
@@ -71,6 +72,7 @@ class _Block:
         self.leased_at = float("-inf")
         self.exhausted_at = float("-inf")
         self.exhausted_limit = -1  # a quota found full at this limit is full at any lower one
+        self.limit = 0  # the quota's limit when its units were leased
 
     def next_size(self, ceiling: int, now: float) -> int:
         """About HOLD_S of traffic at the rate the last block was used up (1 for the first)."""
@@ -197,6 +199,9 @@ class Pool:
     def _take_quota(self, quota: Quota) -> bool:
         lock, block = self._quota(quota)
         with lock:
+            if quota.limit < block.limit:
+                block.held = 0  # leased under a higher limit: they may be over the new one
+            block.limit = quota.limit
             if block.held >= 1:
                 block.held -= 1
                 return True

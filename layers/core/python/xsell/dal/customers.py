@@ -49,9 +49,14 @@ class CustomerRead(NamedTuple):
     state: dict[str, Any] | None  # the stored state item (low-level values), None before the first
 
 
+def read_request(customer_id: str) -> dict[str, Any]:
+    """The ``RequestItems`` of the one ``BatchGetItem`` a decision reads the customer with."""
+    return {_table(): {"Keys": [profile_key(customer_id), state_key(customer_id)]}}
+
+
 def read(customer_id: str) -> CustomerRead:
     table = _table()
-    request: dict[str, Any] = {table: {"Keys": [profile_key(customer_id), state_key(customer_id)]}}
+    request = read_request(customer_id)
     found: list[dict[str, Any]] = []
     client = aws.client("dynamodb")
     for attempt in range(8):
@@ -131,6 +136,18 @@ def record(
     wins), ``stale`` counts are removed. None when written; when a frequency limit was reached
     in the meantime nothing is written and the state as it now is comes back.
     """
+    return items.update(_table(), **record_request(customer_id, site_id, visit, now, frequency, stale))
+
+
+def record_request(
+    customer_id: str,
+    site_id: str,
+    visit: Visit,
+    now: datetime,
+    frequency: Sequence[Frequency] = (),
+    stale: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The ``UpdateItem`` parameters (all but the table) of :func:`record`."""
     names = {"#v": f"visits#{site_id}", "#first": f"first#{site_id}"}
     values: dict[str, Any] = {
         ":one": items.n(1),
@@ -163,7 +180,7 @@ def record(
     if conditions:
         request["ConditionExpression"] = " AND ".join(conditions)
         request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-    return items.update(_table(), **request)
+    return request
 
 
 def frequency(customer_id: str, campaign_id: str, period_key: str) -> int:

@@ -211,3 +211,59 @@ def test_units_leased_under_a_higher_limit_are_dropped_when_it_is_lowered():
     assert not pool.take([quota(counted)])  # lowered to what is already counted: nothing more
     assert pool.take([quota(counted + 1)])  # raised by one: exactly one more
     assert not pool.take([quota(counted + 1)])
+
+
+def test_a_unit_taken_before_a_cap_was_lowered_is_not_given_back():
+    store = TableStore()
+    pool = Pool(store)
+    for _ in range(30):
+        pool.take([quota(10_000)])
+    taken = quota(10_000)
+    assert pool.take([taken])  # a request holds this unit ...
+    counted = store.counts[("campaign", "c1", "d2026-11-23")]
+    assert not pool.take([quota(counted)])  # ... when another one sees the cap lowered
+    pool.give_back([taken])  # the first one's choice is refused after all
+    assert not pool.take([quota(counted)])  # its unit is not served under the lower cap
+
+
+def test_earnings_add_up_exactly():
+    store, clock = TableStore(), Clock()
+    pool = Pool(store, clock)
+    there = ledger("a", "b", allowance=None, earn=0.1, back=0)  # a→b free, b→a earns 0.1 each
+    back = ledger("b", "a", allowance=0, earn=0, back=0)
+    for _ in range(10):
+        pool.take([there])
+        pool.served([there])
+    assert pool.take([back])  # ten times 0.1 is one whole credit, not 0.999…
+
+
+class FailingStore(TableStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail = False
+
+    def lease_credit(self, ledger, units, settlement):
+        if self.fail:
+            super().lease_credit(ledger, units, settlement)  # it landed, but the answer was lost
+            raise TimeoutError("read timeout")
+        return super().lease_credit(ledger, units, settlement)
+
+
+def test_a_settlement_that_fails_is_written_off_never_sent_twice():
+    store, clock = FailingStore(), Clock()
+    pool = Pool(store, clock)
+    there = ledger("a", "b", allowance=None, earn=1, back=0)
+    for _ in range(6):
+        pool.take([there])
+        pool.served([there])
+    store.fail = True
+    clock.now += leases.SETTLE_S
+    pool.take([there])
+    pool.served([there])  # settles, fails: the decision is still served (no exception)
+    store.fail = False
+    clock.now += leases.SETTLE_S
+    pool.take([there])
+    pool.served([there])
+    # 8 referrals a→b: b→a may have earned at most 8 credits, however the writes went.
+    assert store.credit[("b", "a")] <= 8
+    assert store.sent[("a", "b")] <= 8

@@ -22,6 +22,16 @@ def client(service: str) -> Any:
     return boto3.session.Session().client(service, config=_CONFIG.get(service))
 
 
+@cache
+def single_attempt_client(service: str) -> Any:
+    """A client that never resends a request by itself: for writes that must not land twice
+    (a timed-out write may have landed)."""
+    once = Config(retries={"mode": "standard", "total_max_attempts": 1})
+    base = _CONFIG.get(service)
+    return boto3.session.Session().client(service, config=base.merge(once) if base else once)
+
+
 def reset() -> None:
     """Forget cached clients (tests that re-point endpoints call this)."""
     client.cache_clear()
+    single_attempt_client.cache_clear()

@@ -82,7 +82,8 @@ class CounterStore:
         way = (ledger.source, ledger.destination)
         credit = f"credit#{ledger.source}>{ledger.destination}"
         while units or settlement:
-            refused = items.update(_table(), **_ledger_write(ledger, units, settlement))
+            # One attempt: a resent write could earn the other way its credit twice.
+            refused = items.update(_table(), once=True, **_ledger_write(ledger, units, settlement))
             if refused is None:
                 return units
             have = items.number(refused, credit, str(ledger.allowance)) + Decimal(

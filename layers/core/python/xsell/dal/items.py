@@ -46,11 +46,13 @@ def plain(value: Mapping[str, Any]) -> Any:
     raise ValueError(f"unknown attribute type {kind!r}")
 
 
-def update(table: str, **request: Any) -> dict[str, Any] | None:
+def update(table: str, *, once: bool = False, **request: Any) -> dict[str, Any] | None:
     """One ``UpdateItem``: None when done; the item as it was when its condition failed
-    (ask for it with ``ReturnValuesOnConditionCheckFailure="ALL_OLD"``)."""
+    (ask for it with ``ReturnValuesOnConditionCheckFailure="ALL_OLD"``). ``once``: botocore
+    makes a single attempt, for a write that must not land twice."""
+    client = aws.single_attempt_client("dynamodb") if once else aws.client("dynamodb")
     try:
-        aws.client("dynamodb").update_item(TableName=table, **request)
+        client.update_item(TableName=table, **request)
         return None
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":

@@ -12,25 +12,32 @@ instance leases a block of units instead — one conditional write that never pa
 - **Possibly short:** an instance that stops (Lambda recycles idle ones) strands the rest of
   its block. A block holds about :data:`HOLD_S` of the instance's own traffic on that limit
   (the first is one unit; each next one is sized from how fast the last was used up), never
-  more than :data:`MAX_BLOCK` or 1/:data:`SHARE` of the limit, so a stop strands at most about
-  a second of that instance's traffic and never more than 2 % of a cap. Near the limit the
+  more than :data:`MAX_BLOCK` or 1/:data:`SHARE` of the limit (one unit below that), so a stop
+  strands at most about a second of that instance's traffic and never more than 2 % of a cap
+  of 50 or more. Near the limit the
   store grants only what is left, so one instance serving a cap reaches it exactly.
 - **Reciprocity:** a referral A→B spends A→B credit (leased in blocks like a cap) and earns
   B→A credit. Earnings and referral counts are settled in the pair's next write from this
-  instance, or within :data:`SETTLE_S`; unsettled earnings only delay the other way, so
-  the bound holds at every instant. A way found without credit is asked again after
-  :data:`RECHECK_S`, or at once when this instance has earned it credit since.
+  instance, or with its first referral on the pair once :data:`SETTLE_S` has passed; an
+  instance that stops (or a period that ends) before that loses them. Unsettled or lost
+  earnings only hold the other way back, so the bound holds at every instant. A way found
+  without credit is asked again after :data:`RECHECK_S`, or at once when this instance has
+  earned it credit since.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from typing import NamedTuple, Protocol
 
 from xsell.decisioning.volume import ClickLimit, Ledger, Quota, Shared
 
+log = logging.getLogger(__name__)
+_ZERO = Decimal(0)
 HOLD_S = 1.0
 MAX_BLOCK = 64
 SHARE = 50
@@ -44,7 +51,7 @@ class Settlement(NamedTuple):
     """What one instance owes a pair's ledger: referrals made and credit earned, per way."""
 
     sent: dict[Way, int]
-    earned: dict[Way, float]
+    earned: dict[Way, Decimal]  # exact sums: ten referrals at 0.1 earn one whole credit
     allowances: dict[Way, int]  # the starting credit of each restricted way (for a new item)
 
     def __bool__(self) -> bool:
@@ -99,7 +106,7 @@ class _Pair:
         self.lock = threading.Lock()
         self.blocks: dict[Way, _Block] = {}
         self.sent: dict[Way, int] = {}
-        self.earned: dict[Way, float] = {}
+        self.earned: dict[Way, Decimal] = {}
         self.allowances: dict[Way, int] = {}
         self.owing_since = float("inf")
 
@@ -146,7 +153,8 @@ class Pool:
             if isinstance(claim, Quota):
                 lock, block = self._quota(claim)
                 with lock:
-                    block.held += 1
+                    if claim.limit <= block.limit:  # not if the cap was lowered since it was taken
+                        block.held += 1
             elif isinstance(claim, Ledger) and claim.allowance is not None:
                 pair = self._pair(claim)
                 with pair.lock:
@@ -162,14 +170,17 @@ class Pool:
             with pair.lock:
                 pair.sent[there] = pair.sent.get(there, 0) + 1
                 if claim.earn:
-                    pair.earned[back] = pair.earned.get(back, 0.0) + claim.earn
+                    pair.earned[back] = pair.earned.get(back, _ZERO) + Decimal(str(claim.earn))
                     pair.allowances[back] = claim.back_allowance
                 if claim.allowance is not None:
                     pair.allowances[there] = claim.allowance
                 now = self._clock()
                 pair.owing_since = min(pair.owing_since, now)
                 if now - pair.owing_since >= SETTLE_S:
-                    self._settle(pair, claim, 0)
+                    try:
+                        self._settle(pair, claim, 0)
+                    except Exception:  # the choice is served already; what it owed is written off
+                        log.exception("reciprocity settlement failed for %s>%s", *there)
 
     # --- one claim -------------------------------------------------------------------------
 
@@ -239,10 +250,16 @@ class Pool:
             return True
 
     def _settle(self, pair: _Pair, ledger: Ledger, units: int) -> int:
-        """Write what this instance owes the pair, spending up to ``units`` (under pair.lock)."""
+        """Write what this instance owes the pair, spending up to ``units`` (under pair.lock).
+
+        A failed write may still have landed, so what it carried is written off rather than
+        sent again: lost earnings only hold the other way back, a repeated one could push it
+        over its bound. The store makes one attempt per write for the same reason.
+        """
         settlement = pair.settlement()
         if not units and not settlement:
             return 0
-        granted = self._store.lease_credit(ledger, units, settlement)
-        pair.settled(settlement)
-        return granted
+        try:
+            return self._store.lease_credit(ledger, units, settlement)
+        finally:
+            pair.settled(settlement)

@@ -185,12 +185,20 @@ def _preview(
 def _stale_frequencies(
     state: dict[str, Any] | None, snapshot: engine.Snapshot, now: dt.datetime
 ) -> list[str]:
-    """Frequency counts of past periods or removed campaigns, to drop in the next write."""
+    """Frequency counts of periods that have ended, to drop in the next write.
+
+    Only a count older than its campaign's current period of the same kind is dropped: a
+    campaign this instance does not know (yet) keeps its counts, and a request timed just
+    before midnight never drops the new day's count that one timed just after has written.
+    """
     stale = []
     for name, campaign_id in customer_store.frequency_counts(state):
         campaign = snapshot.campaigns.get(campaign_id)
-        claims = volume.frequency_claims(campaign, now) if campaign is not None else ()
-        if all(name != customer_store.frequency_name(f.campaign_id, f.period_key) for f in claims):
+        if campaign is None:
+            continue
+        key = name.rpartition("#")[2]  # d2026-11-23, w2026-W48, m2026-11 or total
+        current = (f.period_key for f in volume.frequency_claims(campaign, now))
+        if any(key[0] == c[0] and key < c and key != "total" for c in current):
             stale.append(name)
     return stale[:MAX_REMOVALS]
 
@@ -246,7 +254,11 @@ def _choose_and_record(
         choices = engine.choose(snapshot, site, request.slots, facts, accept)
         frequency = [f for plan in plans.values() for f in plan.frequency]
         stale = _stale_frequencies(state, snapshot, moment)
-        now_state = customer_store.record(customer_id, site.site_id, visit, moment, frequency, stale)
+        try:
+            now_state = customer_store.record(customer_id, site.site_id, visit, moment, frequency, stale)
+        except Exception:
+            pool.give_back(claim for plan in plans.values() for claim in plan.shared)
+            raise
         if now_state is None:
             pool.served(claim for plan in plans.values() for claim in plan.shared)
             return choices, plans

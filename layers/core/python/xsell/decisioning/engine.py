@@ -212,10 +212,18 @@ def choose(
     taken: set[str] = set()
     choices = []
     customer = facts.customer_id
+    verdicts: dict[str, bool] = {}  # a campaign listed for several slots is judged once
+
+    def may_show(campaign: Campaign) -> bool:
+        verdict = verdicts.get(campaign.campaign_id)
+        if verdict is None:
+            verdict = verdicts[campaign.campaign_id] = eligible(campaign, site, facts)
+        return verdict
+
     for slot in slots:
         choice = None
         for tier in snapshot.index.get((site.site_id, slot), ()):
-            pool = [c for c in tier if c.campaign_id not in taken and eligible(c, site, facts)]
+            pool = [c for c in tier if c.campaign_id not in taken and may_show(c)]
             draw = 0
             while pool:
                 campaign = (

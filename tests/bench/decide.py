@@ -165,7 +165,7 @@ def run_e2e_ratio() -> Iterator[tuple[str, float, str]]:
             start = time.perf_counter()
             bare.batch_get_item(RequestItems=customer_store.read_request(customer))
             bare.update_item(
-                TableName=profiles, **customer_store.record_request(customer, site, visit, now, frequency)
+                TableName=profiles, **customer_store.visit_update(customer, site, visit, now, frequency)
             )
             return time.perf_counter() - start
 

@@ -13,7 +13,6 @@ Writes on the decide path use the low-level client, one ``UpdateItem`` each.
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Sequence
 from decimal import Decimal
@@ -23,8 +22,6 @@ from xsell import env
 from xsell.dal import items
 from xsell.decisioning.leases import Settlement
 from xsell.decisioning.volume import ClickCounter, ClickLimit, Ledger, Quota
-
-log = logging.getLogger(__name__)
 
 
 def quota_pk(scope: str, subject: str, metric: str, period_key: str) -> str:

@@ -121,25 +121,13 @@ def this_visit(state: Mapping[str, Any] | None, site_id: str, category: str | No
     )
 
 
-def record(
-    customer_id: str,
-    site_id: str,
-    visit: Visit,
-    now: datetime,
-    frequency: Sequence[Frequency] = (),
-    stale: Sequence[str] = (),
-) -> dict[str, Any] | None:
-    """Record ``visit`` and count one creative against each frequency claim, if all hold.
-
-    One conditional ``UpdateItem``: the visit count and frequency counts are ``ADD``s (exact
-    under concurrent visits), the category list is this visit's bounded view (the last writer's
-    wins), ``stale`` counts are removed. None when written; when a frequency limit was reached
-    in the meantime nothing is written and the state as it now is comes back.
-    """
-    return items.update(_table(), **record_request(customer_id, site_id, visit, now, frequency, stale))
+def record(update: dict[str, Any]) -> dict[str, Any] | None:
+    """Send a :func:`visit_update`: None when written; when a frequency limit was reached in
+    the meantime nothing is written and the state as it now is comes back."""
+    return items.update(_table(), **update)
 
 
-def record_request(
+def visit_update(
     customer_id: str,
     site_id: str,
     visit: Visit,
@@ -147,7 +135,13 @@ def record_request(
     frequency: Sequence[Frequency] = (),
     stale: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The ``UpdateItem`` parameters (all but the table) of :func:`record`."""
+    """The ``UpdateItem`` (all but the table) recording ``visit`` and counting one creative
+    against each frequency claim, if all hold.
+
+    The visit count and frequency counts are ``ADD``s (exact under concurrent visits), the
+    category list is this visit's bounded view (the last writer's wins), ``stale`` counts are
+    removed; each frequency count must still be under its limit.
+    """
     names = {"#v": f"visits#{site_id}", "#first": f"first#{site_id}"}
     values: dict[str, Any] = {
         ":one": items.n(1),
@@ -191,5 +185,5 @@ def frequency(customer_id: str, campaign_id: str, period_key: str) -> int:
 def record_visit(customer_id: str, site_id: str, category: str | None, now: datetime) -> Visit:
     """Read, count and store one visit (decide reads the state with the profile instead)."""
     visit = this_visit(items.get(_table(), state_key(customer_id)), site_id, category, now)
-    record(customer_id, site_id, visit, now)
+    record(visit_update(customer_id, site_id, visit, now))
     return visit

@@ -255,7 +255,9 @@ def _choose_and_record(
         frequency = [f for plan in plans.values() for f in plan.frequency]
         stale = _stale_frequencies(state, snapshot, moment)
         try:
-            now_state = customer_store.record(customer_id, site.site_id, visit, moment, frequency, stale)
+            now_state = customer_store.record(
+                customer_store.visit_update(customer_id, site.site_id, visit, moment, frequency, stale)
+            )
         except Exception:
             pool.give_back(claim for plan in plans.values() for claim in plan.shared)
             raise

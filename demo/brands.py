@@ -73,10 +73,31 @@ def sites(site_urls: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
-def campaigns(site_urls: dict[str, str], asset_base: str) -> list[dict[str, Any]]:
-    """One active campaign per referral pair, each with an image + text creative."""
+def creatives(site_urls: dict[str, str], asset_base: str) -> list[dict[str, Any]]:
+    """The creative library: one image + text banner per referral pair, owned by its destination."""
+    return [
+        {
+            "creative_id": f"{source}-to-{dest}-a",
+            "brand": dest,
+            "name": f"{BY_ID[dest].name} ({BY_ID[source].name}向け)",
+            "template": "image_text",
+            "fields": {
+                "title": title,
+                "body": body,
+                "cta": cta,
+                "image_url": f"{asset_base}/assets/{dest}.svg",
+                "alt": BY_ID[dest].name,
+                "link_url": f"{site_urls[dest]}/?from={source}",
+            },
+        }
+        for source, dest, _, title, body, cta in _REFERRALS
+    ]
+
+
+def campaigns() -> list[dict[str, Any]]:
+    """One active campaign per referral pair, using that pair's creative from the library."""
     out = []
-    for source, dest, priority, title, body, cta in _REFERRALS:
+    for source, dest, priority, *_ in _REFERRALS:
         campaign_id = f"{source}-to-{dest}"
         out.append(
             {
@@ -88,21 +109,7 @@ def campaigns(site_urls: dict[str, str], asset_base: str) -> list[dict[str, Any]
                 "destination_brand": dest,
                 "priority": priority,
                 "weight": 1,
-                "creatives": [
-                    {
-                        "creative_id": f"{campaign_id}-a",
-                        "template": "image_text",
-                        "weight": 1,
-                        "fields": {
-                            "title": title,
-                            "body": body,
-                            "cta": cta,
-                            "image_url": f"{asset_base}/assets/{dest}.svg",
-                            "alt": BY_ID[dest].name,
-                            "link_url": f"{site_urls[dest]}/?from={source}",
-                        },
-                    }
-                ],
+                "creatives": [{"creative_id": f"{campaign_id}-a", "weight": 1}],
                 # Volume control a marketer would start with; loose enough for a demo session.
                 "caps": [{"metric": "served", "period": "day", "limit": 10000}],
                 "frequency": [{"period": "day", "limit": 50}],

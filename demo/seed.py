@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import boto3
 
 from demo import brands, customers
 from xsell import topology
-from xsell.dal import config as config_store
+from xsell.admin import configs
 from xsell.dal import jobs
 from xsell.dal import secrets as secret_store
 from xsell.decisioning import catalog
@@ -18,15 +19,22 @@ PARTNER = "demo-group"
 DEFAULT_CUSTOMERS = 3000
 
 
-def seed_config(site_urls: dict[str, str], asset_base: str) -> None:
+def demo_documents(site_urls: dict[str, str], asset_base: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """The demo group's config as ``{kind: {id: document}}``."""
+    return {
+        "site": {site["site_id"]: site for site in brands.sites(site_urls)},
+        "group": {catalog.GROUP_ID: brands.group()},
+        "creative": {c["creative_id"]: c for c in brands.creatives(site_urls, asset_base)},
+        "campaign": {c["campaign_id"]: c for c in brands.campaigns()},
+    }
+
+
+def seed_config(site_urls: dict[str, str], asset_base: str) -> int:
+    """Publish the demo config (validated and audited like any publish); the live version."""
     for site in brands.sites(site_urls):
-        config_store.put("site", site["site_id"], site)
         # Each demo brand's "backend" signs identity tokens with its own secret.
         secret_store.set_site_secret(site["site_id"], f"demo-secret-{site['site_id']}")
-    config_store.put("group", catalog.GROUP_ID, brands.group())
-    for campaign in brands.campaigns(site_urls, asset_base):
-        catalog.validate_campaign(campaign)
-        config_store.put("campaign", campaign["campaign_id"], campaign)
+    return configs.publish_documents(demo_documents(site_urls, asset_base), note="demo group")
 
 
 def upload(bucket: str, dataset: str, text: str, name: str) -> ObjectRef:

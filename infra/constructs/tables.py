@@ -138,6 +138,14 @@ class XsellTables(Construct):
         if self.encryption_key is not None:
             self.encryption_key.grant_encrypt_decrypt(grantee)
 
+    def grant_actions(self, grantee: iam.IGrantable, logical_name: str, actions: list[str]) -> None:
+        """Grant exactly ``actions`` on one table (no index), e.g. append-only access."""
+        iam.Grant.add_to_principal(
+            grantee=grantee, actions=sorted(actions), resource_arns=[self.tables[logical_name].table_arn]
+        )
+        if self.encryption_key is not None:
+            self.encryption_key.grant_encrypt_decrypt(grantee)
+
     def grant_updates_under(self, grantee: iam.IGrantable, logical_name: str, key_prefix: str) -> None:
         """Allow ``UpdateItem`` only on items whose partition key starts with ``key_prefix``."""
         table = self.tables[logical_name]

@@ -142,6 +142,8 @@ class ApiStack(Stack):
         admin = self.functions["admin"]
         tables.grant(admin.function, "config", read=True, write=True)
         tables.grant(admin.function, "jobs", read=True)
+        # The audit log is append-only: conditional puts and queries, no update, no delete.
+        tables.grant_actions(admin.function, "audit", ["dynamodb:PutItem", "dynamodb:Query"])
         # Presigned partner upload URLs (incoming/) and error report downloads (results/),
         # as published by the Ingest stack that owns the bucket.
         admin.role.add_managed_policy(admin_drop_access)

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from xsell.dal import config as config_store
+from tests import configs
 from xsell.dal import counters, customers, profiles, secrets
 from xsell.decisioning import catalog, tokens
 from xsell.decisioning.schedule import period_key
@@ -74,18 +74,18 @@ def world(local_system, monkeypatch):
                     {
                         "creative_id": "a",
                         "template": "text_card",
-                        "fields": {"title": cid, "link_url": "https://x.jp"},
+                        "fields": {"title": cid, "link_url": f"https://{self.destination}.example.jp/"},
                     }
                 ],
                 **fields,
             }
             catalog.validate_campaign(doc)
-            config_store.put("campaign", doc["campaign_id"], doc)
+            configs.put_campaign(doc)
             self.campaigns.append(doc["campaign_id"])
             return doc["campaign_id"]
 
     for site, brand in ((World.site, World.source), (World.back_site, World.destination)):
-        config_store.put(
+        configs.put(
             "site",
             site,
             {
@@ -98,23 +98,24 @@ def world(local_system, monkeypatch):
     world = World()
     yield world
     # Leave the config as the demo has it: other tests list its brands.
-    for campaign_id in world.campaigns:
-        config_store.delete("campaign", campaign_id)
-    for site in (World.site, World.back_site):
-        config_store.delete("site", site)
+    configs.remove(
+        *(("campaign", campaign_id) for campaign_id in world.campaigns),
+        *(("creative", f"{campaign_id}-a") for campaign_id in world.campaigns),
+        *(("site", site) for site in (World.site, World.back_site)),
+    )
 
 
 @pytest.fixture
 def group_settings(local_system):
     """Set group-wide settings for one test and put the previous ones back."""
-    previous = next(iter(config_store.list_kind("group")), None)
+    previous = configs.live("group").get(catalog.GROUP_ID)
 
     def put(doc: dict) -> None:
         catalog.validate_group(doc)
-        config_store.put("group", catalog.GROUP_ID, {**doc})
+        configs.put("group", catalog.GROUP_ID, {**doc})
 
     yield put
-    config_store.put("group", catalog.GROUP_ID, previous or {})
+    configs.put("group", catalog.GROUP_ID, previous or {})
 
 
 def today(tz: str = "Asia/Tokyo", period: str = "day") -> str:
@@ -233,7 +234,7 @@ def test_holdout_customers_get_a_measured_empty_slot(local_system, world):
 
 def test_preview_forces_a_draft_campaign_and_counts_nothing(local_system, world):
     draft = world.campaign("draft", status="draft", caps=[{"period": "total", "limit": 5}])
-    token = tokens.mint_preview_token(secrets.signing_key(), draft, "a", world.site)
+    token = tokens.mint_preview_token(secrets.signing_key(), draft, f"{draft}-a", world.site)
     answer = decide(local_system, world.site, "qa-person", preview=token)
     assert answer["preview"] is True and campaign_of(answer) == draft
     assert "token" not in answer["slots"]["top"] and "ref" not in answer["slots"]["top"]

@@ -6,8 +6,9 @@ import uuid
 
 import boto3
 
+from tests import configs
 from tests.fixtures.csv import error_lines, redeliver, upload
-from xsell.dal import customers, jobs, partners, profiles
+from xsell.dal import customers, jobs, profiles
 from xsell.importing.notifications import object_refs
 from xsell.importing.runner import Importer
 from xsell.models import Profile
@@ -95,7 +96,8 @@ def test_shift_jis_file_is_detected_and_imported(local_system):
 
 def test_partner_settings_map_headers_pin_the_encoding_and_keep_unknown_columns(local_system):
     partner, p = f"acme-{_id()}", _id()
-    partners.put(
+    configs.put(
+        "partner",
         partner,
         {
             "encoding": "shift_jis",

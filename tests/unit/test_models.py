@@ -1,7 +1,7 @@
 from pynamodb.attributes import TTLAttribute
 
 from xsell import env
-from xsell.models import TABLE_ENV, TABLES, ConfigItem, Counter, ImportJob, Profile
+from xsell.models import TABLE_ENV, TABLES, AuditEntry, ConfigItem, Counter, ImportJob, Profile
 from xsell.models.schema import Key, all_table_schemas, table_schema
 
 
@@ -12,6 +12,7 @@ def test_every_table_has_an_environment_variable():
         env.CONFIG_TABLE,
         env.COUNTERS_TABLE,
         env.JOBS_TABLE,
+        env.AUDIT_TABLE,
     }
 
 
@@ -22,11 +23,16 @@ def test_profiles_key_is_the_group_customer_id():
     assert schema.global_indexes == ()
 
 
-def test_config_lists_by_kind_through_an_index():
+def test_config_has_no_index_so_every_read_of_it_can_be_consistent():
     schema = table_schema("config", ConfigItem)
     assert (schema.partition_key, schema.sort_key) == (Key("pk", "S"), Key("sk", "S"))
-    [index] = schema.global_indexes
-    assert (index.name, index.partition_key, index.sort_key) == ("by_kind", Key("kind", "S"), Key("pk", "S"))
+    assert schema.global_indexes == ()
+
+
+def test_audit_entries_are_keyed_by_month_and_time():
+    schema = table_schema("audit", AuditEntry)
+    assert (schema.partition_key, schema.sort_key) == (Key("pk", "S"), Key("sk", "S"))
+    assert schema.global_indexes == () and schema.ttl_attribute is None
 
 
 def test_counters_expire_through_ttl():

@@ -90,7 +90,11 @@ def test_json_bodies_are_compact_and_write_dynamodb_numbers_as_strings():
 def test_a_body_that_is_not_json_is_a_400_naming_the_body(echo):
     answer = echo.resolve(event("POST", "/echo", "{not json"))
     assert answer["statusCode"] == 400
-    assert body_of(answer) == {"error": "invalid_request", "message": "body is not valid JSON"}
+    assert body_of(answer) == {
+        "error": "invalid_request",
+        "message": "body is not valid JSON",
+        "field": "body",
+    }
     with pytest.raises(InvalidRequest, match="body is not valid JSON") as raised:
         _ = Request.from_event(event("POST", "/echo", "[1,")).json
     assert raised.value.field == "body"

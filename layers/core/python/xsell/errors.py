@@ -29,3 +29,24 @@ class IdentityRejected(XsellError):
 
 class OriginRejected(XsellError):
     """A browser origin the site's allow-list does not name."""
+
+
+class NotAllowed(XsellError):
+    """The signed-in user's role or brand does not allow this; nothing was changed."""
+
+
+class NotFound(XsellError):
+    """The named document, job or version does not exist (or is not visible to the user)."""
+
+
+class Conflict(XsellError):
+    """A write lost a race or breaks a rule of state; ``current`` is what is stored now."""
+
+    def __init__(self, message: str, current: object = None, code: str = "conflict") -> None:
+        super().__init__(message)
+        self.current = current
+        self.code = code
+
+
+class NotSignedIn(XsellError):
+    """The request carries no verified identity (the gateway's authorizer let nothing through)."""

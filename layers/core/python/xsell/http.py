@@ -8,12 +8,16 @@ this module is on the decide function's cold start, and that package would cost 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xsell.errors import (
     BodyTooLarge,
+    Conflict,
     IdentityRejected,
     InvalidRequest,
+    NotAllowed,
+    NotFound,
+    NotSignedIn,
     OriginRejected,
     UnknownSite,
     XsellError,
@@ -29,27 +33,34 @@ STATUS: tuple[tuple[type[XsellError], int, str], ...] = (
     (IdentityRejected, 401, "identity_rejected"),
     (OriginRejected, 403, "origin_rejected"),
     (UnknownSite, 404, "unknown_site"),
+    (NotSignedIn, 401, "not_signed_in"),
+    (NotAllowed, 403, "forbidden"),
+    (NotFound, 404, "not_found"),
+    (Conflict, 409, "conflict"),
 )
 
 
-def error_body(code: str, message: str) -> dict[str, str]:
-    """The JSON body of every error answer."""
-    return {"error": code, "message": message}
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    """The JSON body of every error answer: ``{error, message}``, plus ``field`` naming the part of
+    the request at fault, or ``current`` holding what a conflicting write found stored."""
+    return {"error": code, "message": message, **{k: v for k, v in extra.items() if v is not None}}
 
 
-def domain_error(exc: BaseException) -> tuple[int, dict[str, str]] | None:
+def domain_error(exc: BaseException) -> tuple[int, dict[str, Any]] | None:
     """The status and JSON body that answer ``exc``, or None when it is not a domain error."""
     for kind, status, code in STATUS:
         if isinstance(exc, kind):
-            return status, error_body(code, str(exc))
+            if isinstance(exc, Conflict):
+                return status, error_body(exc.code, str(exc), current=exc.current)
+            return status, error_body(code, str(exc), field=getattr(exc, "field", None))
     return None
 
 
-def error_response(status: int, code: str, message: str) -> Response:
+def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
     """An error answer for a Powertools resolver."""
     from aws_lambda_powertools.event_handler import Response, content_types
 
-    return Response(status, content_types.APPLICATION_JSON, error_body(code, message))
+    return Response(status, content_types.APPLICATION_JSON, error_body(code, message, **extra))
 
 
 def register_domain_errors(app: APIGatewayRestResolver) -> None:
@@ -61,4 +72,6 @@ def register_domain_errors(app: APIGatewayRestResolver) -> None:
         if answer is None:
             raise exc  # unreachable: registered only for the kinds above
         status, body = answer
-        return error_response(status, body["error"], body["message"])
+        from aws_lambda_powertools.event_handler import Response, content_types
+
+        return Response(status, content_types.APPLICATION_JSON, body)

@@ -54,7 +54,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         ),
         FunctionSpec(
             "admin",
-            (env.CONFIG_TABLE, env.JOBS_TABLE, env.DROP_BUCKET),
+            (env.CONFIG_TABLE, env.JOBS_TABLE, env.AUDIT_TABLE, env.DROP_BUCKET),
             "Admin API behind Cognito for the marketer SPA",
         ),
         FunctionSpec(

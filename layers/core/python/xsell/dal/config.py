@@ -1,68 +1,350 @@
-"""Config items: sites, campaigns and group settings, read by kind through the ``by_kind`` index.
+"""Config storage: drafts, immutable numbered versions and the pointer to the live one.
 
-Reads use the low-level client (the decide function reads config and nothing here needs the
-model classes at cold start); writes go through the :class:`~xsell.models.ConfigItem` model.
+The item layout is described in :mod:`xsell.models.config`. Every read here is strongly
+consistent on the base table: decide reads the pointer with ``GetItem(ConsistentRead)`` and
+the version's documents with ``Query(ConsistentRead)``; a version's documents are all written
+before the pointer moves, so decide sees one whole version, old or new, never a mix.
+
+Reads use the low-level client (decide imports this module at cold start and needs none of
+PynamoDB's model machinery); the admin function's writes use it too, with one condition each.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from xsell import env
 from xsell.dal import aws
+from xsell.errors import Conflict
 
-CURRENT = "v0"  # sort key of the current version of every config item
-BY_KIND = "by_kind"  # the index declared on ConfigItem
+POINTER = {"pk": {"S": "pointer"}, "sk": {"S": "current"}}
+HEADERS = "versions"  # partition of the version headers
+WRITING, LIVE = "writing", "live"  # a version header's state
+BATCH = 25  # BatchWriteItem's limit
+
+DocKey = tuple[str, str]  # (kind, id)
 
 
-def list_kind(kind: str) -> list[dict[str, Any]]:
-    """The current version of every item of ``kind`` (a query, never a scan)."""
-    client = aws.client("dynamodb")
-    request: dict[str, Any] = {
-        "TableName": env.table_name(env.CONFIG_TABLE),
-        "IndexName": BY_KIND,
-        "KeyConditionExpression": "kind = :kind",
-        "ExpressionAttributeValues": {":kind": {"S": kind}},
-    }
-    found = []
+def _table() -> str:
+    return env.table_name(env.CONFIG_TABLE)
+
+
+def _client() -> Any:
+    return aws.client("dynamodb")
+
+
+def version_pk(version: int) -> str:
+    return f"version#{version:09d}"
+
+
+def _json(item: Mapping[str, Any], name: str) -> Any:
+    value = item.get(name)
+    return json.loads(value["S"]) if value else None
+
+
+def _condition_failed(exc: Exception) -> bool:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+    return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+def _query(request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    client = _client()
+    request = {"TableName": _table(), "ConsistentRead": True, **request}
     while True:
         page = client.query(**request)
-        found += [
-            json.loads(item["data"]["S"]) if "data" in item else {}
-            for item in page.get("Items", ())
-            if item["sk"]["S"] == CURRENT
-        ]
+        yield from page.get("Items", ())
         if "LastEvaluatedKey" not in page:
-            return found
+            return
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def put(kind: str, item_id: str, data: dict[str, Any]) -> None:
-    """Write the current version of one item and bump the config version stamp."""
-    from xsell.models import ConfigItem
-
-    ConfigItem(f"{kind}#{item_id}", CURRENT, kind=kind, data=data).save()
-    ConfigItem("META", "VERSION", kind="meta").update(actions=[ConfigItem.version.add(1)])
+# --- the published side: what decide and the importer read -----------------------------------
 
 
-def delete(kind: str, item_id: str) -> None:
-    """Remove the current version of one item and bump the config version stamp."""
-    from xsell.models import ConfigItem
+@dataclass(frozen=True)
+class Published:
+    """One document of a new version: what decide reads, and the draft it came from."""
 
-    ConfigItem(f"{kind}#{item_id}", CURRENT).delete()
-    ConfigItem("META", "VERSION", kind="meta").update(actions=[ConfigItem.version.add(1)])
+    kind: str
+    doc_id: str
+    data: dict[str, Any]
+    draft: dict[str, Any] | None = None
 
 
-def version() -> int:
-    """The config version stamp (0 before anything was written)."""
+def live_version() -> int:
+    """The live config version (0 before anything was published)."""
+    item = _client().get_item(TableName=_table(), Key=POINTER, ConsistentRead=True).get("Item")
+    return int(item["version"]["N"]) if item and "version" in item else 0
+
+
+def load(version: int) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every document of ``version`` as ``{kind: {id: document}}``."""
+    documents: dict[str, dict[str, dict[str, Any]]] = {}
+    if version <= 0:
+        return documents
+    request = {
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": version_pk(version)}},
+    }
+    for item in _query(request):
+        kind, _, doc_id = item["sk"]["S"].partition("#")
+        documents.setdefault(kind, {})[doc_id] = _json(item, "data") or {}
+    return documents
+
+
+def load_published(version: int) -> dict[DocKey, Published]:
+    """Every document of ``version`` with the draft it was published from (to restore drafts)."""
+    found: dict[DocKey, Published] = {}
+    if version <= 0:
+        return found
+    request = {
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": version_pk(version)}},
+    }
+    for item in _query(request):
+        kind, _, doc_id = item["sk"]["S"].partition("#")
+        data = _json(item, "data") or {}
+        draft_form = (_json(item, "meta") or {}).get("draft")
+        found[(kind, doc_id)] = Published(kind, doc_id, data, draft_form if draft_form is not None else data)
+    return found
+
+
+def live_document(kind: str, doc_id: str) -> dict[str, Any] | None:
+    """One document of the live version, or None."""
+    version = live_version()
+    if not version:
+        return None
     item = (
-        aws.client("dynamodb")
+        _client()
         .get_item(
-            TableName=env.table_name(env.CONFIG_TABLE),
-            Key={"pk": {"S": "META"}, "sk": {"S": "VERSION"}},
+            TableName=_table(),
+            Key={"pk": {"S": version_pk(version)}, "sk": {"S": f"{kind}#{doc_id}"}},
             ConsistentRead=True,
         )
         .get("Item")
     )
-    return int(item["version"]["N"]) if item and "version" in item else 0
+    return _json(item, "data") if item else None
+
+
+def live_documents(kind: str) -> list[dict[str, Any]]:
+    """Every document of ``kind`` in the live version."""
+    version = live_version()
+    if not version:
+        return []
+    request = {
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :kind)",
+        "ExpressionAttributeValues": {":pk": {"S": version_pk(version)}, ":kind": {"S": f"{kind}#"}},
+    }
+    return [_json(item, "data") or {} for item in _query(request)]
+
+
+# --- writing a version ------------------------------------------------------------------------
+
+
+def reserve_version(version: int, header: dict[str, Any], *, stale_before: str) -> bool:
+    """Claim number ``version`` for a publish; False when another publish holds it.
+
+    A header left ``writing`` by a publish that died before ``stale_before`` (ISO time) may
+    be taken over, so a crash never blocks publishing for good.
+    """
+    item = {
+        "pk": {"S": HEADERS},
+        "sk": {"S": f"{version:09d}"},
+        "rev": {"N": str(version)},
+        "meta": {"S": json.dumps({**header, "state": WRITING}, ensure_ascii=False)},
+        "state": {"S": WRITING},
+        "started_at": {"S": header["started_at"]},
+    }
+    try:
+        _client().put_item(
+            TableName=_table(),
+            Item=item,
+            ConditionExpression="attribute_not_exists(pk) OR (#s = :writing AND started_at < :stale)",
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues={":writing": {"S": WRITING}, ":stale": {"S": stale_before}},
+        )
+    except Exception as exc:
+        if _condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def write_documents(version: int, documents: Iterable[Published]) -> None:
+    """Write the documents of a reserved version (before the pointer moves to it)."""
+    client = _client()
+    pk = version_pk(version)
+    requests = []
+    for doc in documents:
+        item: dict[str, Any] = {
+            "pk": {"S": pk},
+            "sk": {"S": f"{doc.kind}#{doc.doc_id}"},
+            "kind": {"S": doc.kind},
+            "data": {"S": json.dumps(doc.data, ensure_ascii=False, sort_keys=True)},
+        }
+        if doc.draft is not None:
+            item["meta"] = {"S": json.dumps({"draft": doc.draft}, ensure_ascii=False, sort_keys=True)}
+        requests.append({"PutRequest": {"Item": item}})
+    for start in range(0, len(requests), BATCH):
+        pending = {_table(): requests[start : start + BATCH]}
+        while pending:
+            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+
+def go_live(version: int, header: dict[str, Any]) -> bool:
+    """Move the pointer from ``version - 1`` to ``version``; False if it is elsewhere."""
+    client = _client()
+    previous = version - 1
+    try:
+        client.update_item(
+            TableName=_table(),
+            Key=POINTER,
+            UpdateExpression="SET version = :v",
+            ConditionExpression=("attribute_not_exists(version)" if previous == 0 else "version = :previous"),
+            ExpressionAttributeValues={":v": {"N": str(version)}}
+            | ({} if previous == 0 else {":previous": {"N": str(previous)}}),
+        )
+    except Exception as exc:
+        if _condition_failed(exc):
+            return False
+        raise
+    client.update_item(
+        TableName=_table(),
+        Key={"pk": {"S": HEADERS}, "sk": {"S": f"{version:09d}"}},
+        UpdateExpression="SET #s = :live, meta = :meta",
+        ExpressionAttributeNames={"#s": "state"},
+        ExpressionAttributeValues={
+            ":live": {"S": LIVE},
+            ":meta": {"S": json.dumps({**header, "state": LIVE}, ensure_ascii=False)},
+        },
+    )
+    return True
+
+
+def versions(limit: int = 50, before: int | None = None) -> list[dict[str, Any]]:
+    """Headers of live versions, newest first: ``{version, published_by, published_at, ...}``."""
+    values: dict[str, Any] = {":pk": {"S": HEADERS}}
+    condition = "pk = :pk"
+    if before is not None:
+        condition += " AND sk < :before"
+        values[":before"] = {"S": f"{before:09d}"}
+    found = []
+    request = {
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": False,
+    }
+    for item in _query(request):
+        meta = _json(item, "meta") or {}
+        if meta.get("state") == LIVE:
+            found.append({**meta, "version": int(item["sk"]["S"])})
+        if len(found) >= limit:
+            break
+    return found
+
+
+def version_header(version: int) -> dict[str, Any] | None:
+    item = (
+        _client()
+        .get_item(
+            TableName=_table(),
+            Key={"pk": {"S": HEADERS}, "sk": {"S": f"{version:09d}"}},
+            ConsistentRead=True,
+        )
+        .get("Item")
+    )
+    meta = _json(item, "meta") if item else None
+    return {**meta, "version": version} if meta and meta.get("state") == LIVE else None
+
+
+# --- drafts -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Draft:
+    """The draft of one document: ``data`` as last saved, ``rev`` for optimistic writes."""
+
+    kind: str
+    doc_id: str
+    data: dict[str, Any]
+    rev: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def deleted(self) -> bool:
+        return bool(self.meta.get("deleted"))
+
+    def public(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.doc_id, "rev": self.rev, "data": self.data, **self.meta}
+
+
+def _draft(item: Mapping[str, Any]) -> Draft:
+    return Draft(
+        kind=item["pk"]["S"].removeprefix("draft#"),
+        doc_id=item["sk"]["S"],
+        data=_json(item, "data") or {},
+        rev=int(item["rev"]["N"]),
+        meta=_json(item, "meta") or {},
+    )
+
+
+def drafts(kind: str) -> list[Draft]:
+    """Every draft of ``kind`` (deleted ones included: they still have to be published)."""
+    request = {
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": f"draft#{kind}"}},
+    }
+    return [_draft(item) for item in _query(request)]
+
+
+def draft(kind: str, doc_id: str) -> Draft | None:
+    item = (
+        _client()
+        .get_item(
+            TableName=_table(),
+            Key={"pk": {"S": f"draft#{kind}"}, "sk": {"S": doc_id}},
+            ConsistentRead=True,
+        )
+        .get("Item")
+    )
+    return _draft(item) if item else None
+
+
+def save_draft(
+    kind: str, doc_id: str, data: dict[str, Any], meta: dict[str, Any], expected_rev: int | None
+) -> Draft:
+    """Write a draft if it is still at ``expected_rev`` (None: it must not exist yet).
+
+    Raises :class:`~xsell.errors.Conflict` carrying the current draft otherwise.
+    """
+    rev = (expected_rev or 0) + 1
+    item = {
+        "pk": {"S": f"draft#{kind}"},
+        "sk": {"S": doc_id},
+        "kind": {"S": kind},
+        "rev": {"N": str(rev)},
+        "data": {"S": json.dumps(data, ensure_ascii=False, sort_keys=True)},
+        "meta": {"S": json.dumps(meta, ensure_ascii=False, sort_keys=True)},
+    }
+    condition: dict[str, Any] = (
+        {"ConditionExpression": "attribute_not_exists(pk)"}
+        if expected_rev is None
+        else {
+            "ConditionExpression": "rev = :expected",
+            "ExpressionAttributeValues": {":expected": {"N": str(expected_rev)}},
+        }
+    )
+    try:
+        _client().put_item(TableName=_table(), Item=item, **condition)
+    except Exception as exc:
+        if not _condition_failed(exc):
+            raise
+        current = draft(kind, doc_id)
+        raise Conflict(
+            f"{kind} {doc_id!r} was changed by someone else (now at rev {current.rev if current else 0})",
+            current=current.public() if current else None,
+        ) from exc
+    return Draft(kind, doc_id, data, rev, meta)

@@ -35,7 +35,7 @@ BLOCKS = leases.Pool(counter_store.STORE)  # this instance's leased units of sha
 
 
 class SnapshotCache:
-    """The compiled config, refreshed when its version stamp moves (checked every ``ttl`` s)."""
+    """The compiled live config version, refreshed when the live pointer moves (checked every ``ttl`` s)."""
 
     def __init__(self, ttl: float | None = None) -> None:
         self.ttl = (
@@ -50,16 +50,16 @@ class SnapshotCache:
         if self._snapshot is not None and now - self._checked < self.ttl:
             return self._snapshot
         with self._lock:
-            stamp = config_store.version()
-            if self._snapshot is None or self._snapshot.version != stamp:
-                groups = config_store.list_kind("group")
+            # Both reads are strongly consistent, and a version is whole before the pointer
+            # names it: the snapshot is always exactly one published version.
+            live = config_store.live_version()
+            if self._snapshot is None or self._snapshot.version != live:
+                documents = config_store.load(live)
                 self._snapshot = catalog.compile_snapshot(
-                    stamp,
-                    config_store.list_kind("site"),
-                    config_store.list_kind("campaign"),
-                    next(
-                        (g for g in groups if g.get("group_id", catalog.GROUP_ID) == catalog.GROUP_ID), None
-                    ),
+                    live,
+                    documents.get("site", {}).values(),
+                    documents.get("campaign", {}).values(),
+                    documents.get("group", {}).get(catalog.GROUP_ID),
                 )
             self._checked = now
             return self._snapshot

@@ -5,6 +5,7 @@ bootstrap and test fixtures create tables with ``Model.create_table``.
 """
 
 from xsell import env
+from xsell.models.audit import AuditEntry
 from xsell.models.config import ConfigItem
 from xsell.models.counters import Counter
 from xsell.models.jobs import ImportJob
@@ -17,6 +18,7 @@ TABLES = {
     "config": ConfigItem,
     "counters": Counter,
     "jobs": ImportJob,
+    "audit": AuditEntry,
 }
 ALL_MODELS = tuple(TABLES.values())
 # Logical table name -> the environment variable that carries its physical name.
@@ -25,6 +27,7 @@ TABLE_ENV = {
     "config": env.CONFIG_TABLE,
     "counters": env.COUNTERS_TABLE,
     "jobs": env.JOBS_TABLE,
+    "audit": env.AUDIT_TABLE,
 }
 
-__all__ = ["ALL_MODELS", "TABLES", "TABLE_ENV", "ConfigItem", "Counter", "ImportJob", "Profile"]
+__all__ = ["ALL_MODELS", "AuditEntry", "TABLES", "TABLE_ENV", "ConfigItem", "Counter", "ImportJob", "Profile"]

@@ -1,28 +1,27 @@
-"""Sites, slots, creatives and campaigns: one versioned config table.
+"""Config: drafts that marketers edit, immutable numbered versions that decide reads.
 
-Items are addressed as ``pk = "<KIND>#<id>"``, ``sk = "v<version>"`` (``v0`` is
-the current version); the ``by_kind`` index lists all items of one kind without
-a scan. The item ``pk = "META", sk = "VERSION"`` holds the config version stamp
-that the decide function watches.
+One table, four kinds of item, each addressed so that every read the product needs is a
+strongly consistent ``GetItem`` or ``Query`` on the base table (no index: a global index is
+eventually consistent, and decide must never serve a version it cannot see whole):
+
+- ``pk = "draft#<kind>"``, ``sk = "<id>"``: the draft of one document, with its own ``rev``
+  (optimistic concurrency) and ``meta`` (who changed it, approval state, deleted mark).
+- ``pk = "version#<n>"``, ``sk = "<kind>#<id>"``: one document as published in version
+  ``n`` (zero-padded so versions sort). Written once, never changed.
+- ``pk = "versions"``, ``sk = "<n>"``: the header of version ``n`` (who, when, what changed);
+  its ``state`` is ``writing`` until the version is whole.
+- ``pk = "pointer"``, ``sk = "current"``: ``version`` = the live version. Moved only after
+  every document of the new version is written, so a reader of the pointer sees one whole
+  version, old or new, never a mix.
 """
 
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from xsell import env
 from xsell.models.base import region, table_name
-
-
-class ByKindIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_kind"
-        projection = AllProjection()
-
-    kind = UnicodeAttribute(hash_key=True)
-    pk = UnicodeAttribute(range_key=True)
 
 
 class ConfigItem(Model):
@@ -33,8 +32,8 @@ class ConfigItem(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    kind = UnicodeAttribute()  # site | campaign | creative | meta
-    data = JSONAttribute(default=dict)
-    version = NumberAttribute(default=0)
-
-    by_kind = ByKindIndex()
+    kind = UnicodeAttribute(null=True)  # site | campaign | creative | group | partner
+    data = JSONAttribute(null=True)
+    meta = JSONAttribute(null=True)
+    rev = NumberAttribute(null=True)  # a draft's revision; a version header's number
+    version = NumberAttribute(null=True)  # the pointer's live version

@@ -299,10 +299,10 @@ def save_document(
         data = {kind_spec.id_field: doc_id, **data}
     ws = Workspace.load()
     before = ws.draft_form(kind, doc_id)
+    if before is not None:  # someone else's document: refused before anything about it is said
+        principal.require_write(ws.brands(kind, before), f"{kind} {doc_id!r}")
     kind_spec.validate(data, ws.context(), path=kind)
     principal.require_write(ws.brands(kind, data), f"this {kind}")
-    if before is not None:
-        principal.require_write(ws.brands(kind, before), f"{kind} {doc_id!r}")
     draft = ws.drafts.get((kind, doc_id))
     if expected_rev is None and draft is not None and not draft.deleted:
         raise Conflict(f"{kind} {doc_id!r} exists already", current=draft.public(), code="exists")

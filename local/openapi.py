@@ -1,7 +1,7 @@
 """``python -m local.openapi [--check]``: write docs/openapi.json from the API handlers' routes.
 
-The document is what the Powertools event handler generates from the public routes (those of
-:data:`xsell.topology.API_ROUTES` that need no login), merged into one API with Powertools'
+The document is what the Powertools event handler generates from the routes of
+:data:`xsell.topology.API_ROUTES` (the public API and the admin API), merged into one API with Powertools'
 own ``OpenAPIMerge``. The routes carry the contract of :mod:`xsell.api_contract`. With
 ``--check`` nothing is written and the exit code says whether the committed file is current.
 
@@ -22,11 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "docs" / "openapi.json"
 
 
-def public_functions() -> list[str]:
-    """The functions behind the public (unauthenticated) API routes, in route order."""
+def api_functions() -> list[str]:
+    """The functions behind the API routes, in route order: the public ones, then the admin API."""
     from xsell.topology import API_ROUTES
 
-    return list(dict.fromkeys(route.function for route in API_ROUTES if not route.authorized))
+    return list(dict.fromkeys(route.function for route in API_ROUTES))
 
 
 def build() -> dict[str, Any]:
@@ -34,18 +34,27 @@ def build() -> dict[str, Any]:
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
     from xsell import api_contract
+    from xsell.admin import contract as admin_contract
 
     merged = OpenAPIMerge(
         title=api_contract.TITLE,
         version=api_contract.VERSION,
         description=api_contract.DESCRIPTION,
-        tags=api_contract.TAGS,
+        tags=api_contract.TAGS + admin_contract.TAGS,
         on_conflict="error",
     )
-    for function in public_functions():
+    for function in api_functions():
         app = importlib.import_module(f"functions.{function}.handler").app
         merged.add_schema(json.loads(documenting_resolver(app).get_openapi_json_schema()))
-    return _without_unused_schemas(json.loads(merged.get_openapi_json_schema()))
+    document = json.loads(merged.get_openapi_json_schema())
+    document.setdefault("components", {})["securitySchemes"] = admin_contract.SECURITY_SCHEMES
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            extra = admin_contract.QUERY.get(operation.get("operationId"), [])
+            operation["parameters"] = operation.get("parameters", []) + extra
+            if not operation["parameters"]:
+                del operation["parameters"]
+    return _without_unused_schemas(document)
 
 
 def documenting_resolver(app: Any) -> Any:

@@ -135,6 +135,9 @@ def _document_routes(kind: str, plural: str) -> None:
             **NOT_FOUND,
             **BAD,
             **CONFLICT,
+            params=[
+                c.query("rev", {"type": "integer", "minimum": 0}, "The revision deleted.", required=True)
+            ],
             in_use="Campaigns still use it.",
         ),
     )
@@ -298,6 +301,9 @@ def publish() -> dict[str, Any]:
         "Published versions, newest first",
         "admin-publish",
         (c.ANY_LIST, "Version headers."),
+        params=[
+            c.query("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "At most this many (50).")
+        ],
         **BAD,
     ),
 )
@@ -350,6 +356,17 @@ def _version_number(text: str) -> int:
 
 # --- audit ------------------------------------------------------------------------------------
 
+_TEXT = {"type": "string", "maxLength": 200}
+AUDIT_PARAMS = [
+    c.query("since", {"type": "string", "format": "date"}, "First day (UTC), default 30 days before until."),
+    c.query("until", {"type": "string", "format": "date"}, "Last day (UTC), default today."),
+    c.query("user", _TEXT, "A username or e-mail."),
+    c.query("brand", _TEXT, "Entries about this brand."),
+    c.query("object", _TEXT, "`kind/id`, or its beginning (`campaign/`)."),
+    c.query("action", _TEXT, "save, delete, request_approval, approve, reject, publish, restore..."),
+    c.query("format", {"type": "string", "enum": ["json", "csv"]}, "csv: a file for spreadsheets."),
+]
+
 
 @app.get(
     "/admin/v1/audit",
@@ -358,6 +375,7 @@ def _version_number(text: str) -> int:
         "Search the audit log (add format=csv for a CSV file)",
         "admin-audit",
         (c.ANY_LIST, "Entries, newest first."),
+        params=AUDIT_PARAMS,
         **BAD,
     ),
 )

@@ -39,14 +39,20 @@ DOCUMENT: Schema = {
         "kind": {"type": "string", "enum": ["site", "creative", "campaign", "group", "partner"]},
         "id": {"type": "string"},
         "rev": {"type": "integer", "description": "Send it back with the next save (optimistic lock)."},
-        "data": {"type": ["object", "null"]},
+        "data": {"anyOf": [{"type": "object"}, {"type": "null"}]},
         "state": {"type": "string", "enum": ["new", "changed", "published", "deleted"]},
-        "live": {"type": ["object", "null"], "description": "The document as the live version has it."},
+        "live": {
+            "anyOf": [{"type": "object"}, {"type": "null"}],
+            "description": "The document as the live version has it.",
+        },
         "live_version": {"type": "integer"},
         "diff": ANY_LIST,
         "brands": {"type": "array", "items": {"type": "string"}},
         "approval": OBJECT,
-        "resolved": {"type": ["object", "null"], "description": "A campaign with its creatives inlined."},
+        "resolved": {
+            "anyOf": [{"type": "object"}, {"type": "null"}],
+            "description": "A campaign with its creatives inlined.",
+        },
     },
 }
 DOCUMENTS: Schema = {"type": "array", "items": DOCUMENT}
@@ -57,7 +63,7 @@ SAVE_REQUEST: Schema = {
     "properties": {
         "data": {"type": "object", "description": "The whole document (see docs/campaigns.md)."},
         "rev": {
-            "type": ["integer", "null"],
+            "type": "integer",
             "minimum": 0,
             "description": "The revision the edit started from; omit it to create.",
         },
@@ -96,6 +102,16 @@ _STATUS_OF = {code: status for _, status, code in STATUS}
 _COMMON = {"not_signed_in": "No valid sign-in.", "forbidden": "Your role or brand does not allow this."}
 
 
+# Query parameters per operation id. Powertools documents query parameters only from a
+# validation-typed signature (pydantic at cold start), and an operation's path parameters replace
+# any ``parameters`` given as an extension, so ``python -m local.openapi`` adds these afterwards.
+QUERY: dict[str, list[dict[str, Any]]] = {}
+
+
+def query(name: str, schema: Schema, description: str, *, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
 def route(
     operation_id: str,
     summary: str,
@@ -104,10 +120,13 @@ def route(
     *,
     body: tuple[Schema, str] | None = None,
     description: str | None = None,
+    params: list[dict[str, Any]] | None = None,
     **errors: str,
 ) -> dict[str, Any]:
     """The keyword arguments of one Powertools admin route (see xsell.api_contract for why the body
-    goes in through ``openapi_extensions``)."""
+    goes in through ``openapi_extensions``); ``params`` are its query parameters."""
+    if params:
+        QUERY[operation_id] = params
     answers = {200: _json(*success)}
     grouped: dict[int, list[str]] = {}
     for code in {**_COMMON, **errors}:

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 
-from tests.bench import decide, imports, runtime, tag
+from tests.bench import admin, decide, imports, runtime, tag
 
 Figure = tuple[str, float, str]
 SUITES: dict[str, Callable[[], Iterator[Figure]]] = {
@@ -18,6 +18,7 @@ SUITES: dict[str, Callable[[], Iterator[Figure]]] = {
     "import": imports.run,
     "tag": tag.run,
     "local": runtime.run,
+    "admin": admin.run,
 }
 
 

@@ -47,7 +47,7 @@ def run_publish_to_serving() -> Iterator[tuple[str, float, str]]:
                 time.sleep(0.05)  # a steady trickle of page views per instance
 
         threads = [threading.Thread(target=instance, args=(n,), daemon=True) for n in range(INSTANCES)]
-        for n, thread in enumerate(threads):
+        for thread in threads:
             thread.start()
             time.sleep(TTL_SECONDS / INSTANCES)  # instances refresh at different moments, as in Lambda
         drafts = configs.Workspace.load().draft_docs("campaign")

@@ -22,3 +22,5 @@ def test_every_example_in_the_campaign_guide_validates():
     catalog.validate_group(group, brands={"hana", "tabi", "umi"})
     snapshot = catalog.compile_snapshot(1, [{"site_id": "hana-web", "brand": "hana"}], [campaign], group)
     assert set(snapshot.campaigns) == {campaign["campaign_id"]}
+    assert snapshot.destination_caps["tabi"], "group settings with domains must not be dropped"
+    assert group["domains"] == ["cdn.example.jp"]

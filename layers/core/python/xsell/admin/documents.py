@@ -28,12 +28,9 @@ from xsell.importing.datasets import DATASETS
 SITE, CREATIVE, CAMPAIGN, GROUP, PARTNER = "site", "creative", "campaign", "group", "partner"
 KINDS = (SITE, CREATIVE, CAMPAIGN, GROUP, PARTNER)
 PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_HOST = re.compile(
-    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
-)
 
 # Per template: required fields, optional fields, and the most characters each text may have.
-# Lengths are what fits a slot's reserved box at phone width; the tag clamps anything longer.
+# Lengths are what fits a slot's reserved box at phone width.
 FIELD_LIMITS = {"title": 40, "body": 120, "cta": 20, "alt": 100, "image_url": 2048, "link_url": 2048}
 TEMPLATE_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "image_banner": (frozenset({"image_url", "link_url", "alt"}), frozenset()),
@@ -77,30 +74,21 @@ def _on_group_domain(url: str, path: str, domains: Collection[str]) -> None:
         )
 
 
-def validate_domains(value: Any, path: str) -> list[str]:
-    if not isinstance(value, list) or len(value) > 50:
-        raise InvalidRequest(f"{path} must be a list of at most 50 host names", path)
-    for n, host in enumerate(value):
-        if not isinstance(host, str) or not _HOST.fullmatch(host.lower()):
-            raise InvalidRequest(f"{path}[{n}] must be a host name such as example.jp", f"{path}[{n}]")
-    return value
-
-
 # --- creatives --------------------------------------------------------------------------------
 
 
 def validate_creative(doc: Any, context: Context | None = None, *, path: str = "creative") -> dict[str, Any]:
     """A library creative: its template's fields, text lengths, https links on the group's domains."""
-    catalog._object(doc, path, _CREATIVE_KEYS)
-    catalog._name(doc.get("creative_id"), f"{path}.creative_id")
-    brand = catalog._name(doc.get("brand"), f"{path}.brand")
+    catalog.check_object(doc, path, _CREATIVE_KEYS)
+    catalog.check_name(doc.get("creative_id"), f"{path}.creative_id")
+    brand = catalog.check_name(doc.get("brand"), f"{path}.brand")
     if context is not None and brand not in context.brands:
         raise InvalidRequest(f"{path}.brand {brand!r} is not a configured brand", f"{path}.brand")
     if "name" in doc and (not isinstance(doc["name"], str) or len(doc["name"]) > 200):
         raise InvalidRequest(f"{path}.name must be a text of at most 200 characters", f"{path}.name")
-    template = catalog._choice(doc.get("template"), f"{path}.template", tuple(TEMPLATE_FIELDS))
+    template = catalog.check_choice(doc.get("template"), f"{path}.template", tuple(TEMPLATE_FIELDS))
     required, optional = TEMPLATE_FIELDS[template]
-    fields = catalog._object(doc.get("fields"), f"{path}.fields", required | optional)
+    fields = catalog.check_object(doc.get("fields"), f"{path}.fields", required | optional)
     for key in sorted(required):
         if not isinstance(fields.get(key), str) or not fields[key].strip():
             raise InvalidRequest(f"{path}.fields.{key} is required for {template}", f"{path}.fields.{key}")
@@ -124,12 +112,12 @@ def _references(value: Any, path: str) -> list[dict[str, Any]]:
     seen = set()
     for n, ref in enumerate(value):
         at = f"{path}[{n}]"
-        catalog._object(ref, at, _REFERENCE_KEYS)
-        creative_id = catalog._name(ref.get("creative_id"), f"{at}.creative_id")
+        catalog.check_object(ref, at, _REFERENCE_KEYS)
+        creative_id = catalog.check_name(ref.get("creative_id"), f"{at}.creative_id")
         if creative_id in seen:
             raise InvalidRequest(f"{at}.creative_id {creative_id!r} is used twice", f"{at}.creative_id")
         seen.add(creative_id)
-        catalog._int(ref.get("weight", 1), f"{at}.weight", 0, 1000)
+        catalog.check_int(ref.get("weight", 1), f"{at}.weight", 0, 1000)
     if not any(ref.get("weight", 1) > 0 for ref in value):
         raise InvalidRequest(f"{path} needs at least one creative with weight above 0", path)
     return value
@@ -195,24 +183,9 @@ def campaign_brands(doc: Mapping[str, Any], sites: Mapping[str, Mapping[str, Any
 
 # --- the rest ---------------------------------------------------------------------------------
 
-_GROUP_EXTRA_KEYS = {"domains", "two_person_approval"}
-
 
 def validate_group(doc: Any, context: Context | None = None, *, path: str = "group") -> dict[str, Any]:
-    if not isinstance(doc, dict):
-        raise InvalidRequest(f"{path} must be an object", path)
-    catalog.validate_group(
-        {k: v for k, v in doc.items() if k not in _GROUP_EXTRA_KEYS},
-        brands=context.brands if context is not None else None,
-        path=path,
-    )
-    if "domains" in doc:
-        validate_domains(doc["domains"], f"{path}.domains")
-    if not isinstance(doc.get("two_person_approval", True), bool):
-        raise InvalidRequest(
-            f"{path}.two_person_approval must be true or false", f"{path}.two_person_approval"
-        )
-    return doc
+    return catalog.validate_group(doc, brands=context.brands if context is not None else None, path=path)
 
 
 def validate_site(doc: Any, context: Context | None = None, *, path: str = "site") -> dict[str, Any]:

@@ -51,13 +51,15 @@ _CAMPAIGN_KEYS = {
     "guard", "notes",
 }  # fmt: skip
 _SITE_KEYS = {"site_id", "brand", "name", "origins", "slots", "allow_raw_id"}
-_GROUP_KEYS = {"rank_scales", "reciprocity", "destination_caps", "guards"}
+_GROUP_KEYS = {"rank_scales", "reciprocity", "destination_caps", "guards", "domains", "two_person_approval"}
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_HOST = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
 
 
-# --- small checkers -------------------------------------------------------------------------
+# --- small checkers (check_* are shared with the admin documents) ---------------------------
 
 
-def _object(value: Any, path: str, allowed: Collection[str]) -> dict[str, Any]:
+def check_object(value: Any, path: str, allowed: Collection[str]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidRequest(f"{path} must be an object", path)
     unknown = sorted(set(value) - set(allowed))
@@ -69,7 +71,7 @@ def _object(value: Any, path: str, allowed: Collection[str]) -> dict[str, Any]:
     return value
 
 
-def _name(value: Any, path: str) -> str:
+def check_name(value: Any, path: str) -> str:
     if not isinstance(value, str) or not NAME.fullmatch(value):
         raise InvalidRequest(f"{path} must be 1-64 letters, digits, _ or -", path)
     return value
@@ -79,13 +81,13 @@ def _names(value: Any, path: str, *, known: Collection[str] | None = None) -> li
     if not isinstance(value, list) or not value or len(value) > 100:
         raise InvalidRequest(f"{path} must be a list of 1-100 names", path)
     for n, item in enumerate(value):
-        _name(item, f"{path}[{n}]")
+        check_name(item, f"{path}[{n}]")
         if known is not None and item not in known:
             raise InvalidRequest(f"{path}[{n}] {item!r} is not configured", f"{path}[{n}]")
     return list(value)
 
 
-def _int(value: Any, path: str, low: int, high: int) -> int:
+def check_int(value: Any, path: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidRequest(f"{path} must be a whole number from {low} to {high}", path)
     return value
@@ -97,14 +99,14 @@ def _number(value: Any, path: str, low: float, high: float) -> float:
     return float(value)
 
 
-def _choice(value: Any, path: str, allowed: Sequence[str]) -> str:
+def check_choice(value: Any, path: str, allowed: Sequence[str]) -> str:
     if value not in allowed:
         raise InvalidRequest(f"{path} must be one of {', '.join(allowed)}", path)
     return str(value)
 
 
 def _brand(value: Any, path: str, brands: Collection[str] | None) -> str:
-    _name(value, path)
+    check_name(value, path)
     if brands is not None and value not in brands:
         raise InvalidRequest(f"{path} {value!r} is not a configured brand", path)
     return str(value)
@@ -147,9 +149,9 @@ def _origin(value: Any, path: str) -> str:
 
 
 def validate_site(doc: Any, *, path: str = "site") -> dict[str, Any]:
-    _object(doc, path, _SITE_KEYS)
-    _name(doc.get("site_id"), f"{path}.site_id")
-    _name(doc.get("brand"), f"{path}.brand")
+    check_object(doc, path, _SITE_KEYS)
+    check_name(doc.get("site_id"), f"{path}.site_id")
+    check_name(doc.get("brand"), f"{path}.brand")
     if "origins" in doc:
         if not isinstance(doc["origins"], list) or len(doc["origins"]) > 20:
             raise InvalidRequest(f"{path}.origins must be a list of at most 20 origins", f"{path}.origins")
@@ -180,10 +182,10 @@ def _caps(value: Any, path: str) -> list[dict[str, Any]]:
     seen = set()
     for n, cap in enumerate(value):
         at = f"{path}[{n}]"
-        _object(cap, at, {"metric", "period", "limit"})
-        metric = _choice(cap.get("metric", "served"), f"{at}.metric", METRICS)
-        period = _choice(cap.get("period"), f"{at}.period", PERIODS)
-        _int(cap.get("limit"), f"{at}.limit", 1, 10**12)
+        check_object(cap, at, {"metric", "period", "limit"})
+        metric = check_choice(cap.get("metric", "served"), f"{at}.metric", METRICS)
+        period = check_choice(cap.get("period"), f"{at}.period", PERIODS)
+        check_int(cap.get("limit"), f"{at}.limit", 1, 10**12)
         if (metric, period) in seen:
             raise InvalidRequest(f"{at} repeats the {metric}/{period} cap", at)
         seen.add((metric, period))
@@ -191,7 +193,7 @@ def _caps(value: Any, path: str) -> list[dict[str, Any]]:
 
 
 def _guard(value: Any, path: str) -> dict[str, Any]:
-    _object(value, path, {"rank_at_least", "ltv_at_least"})
+    check_object(value, path, {"rank_at_least", "ltv_at_least"})
     if not value:
         raise InvalidRequest(f"{path} needs rank_at_least or ltv_at_least", path)
     if "rank_at_least" in value and (
@@ -199,19 +201,19 @@ def _guard(value: Any, path: str) -> dict[str, Any]:
     ):
         raise InvalidRequest(f"{path}.rank_at_least must be a rank name", f"{path}.rank_at_least")
     if "ltv_at_least" in value:
-        _int(value["ltv_at_least"], f"{path}.ltv_at_least", 0, 10**12)
+        check_int(value["ltv_at_least"], f"{path}.ltv_at_least", 0, 10**12)
     return value
 
 
 def _ratio_allowance(value: Any, path: str) -> None:
-    _object(value, path, {"ratio", "allowance"})
+    check_object(value, path, {"ratio", "allowance"})
     _number(value.get("ratio", 1), f"{path}.ratio", 0, 1000)
-    _int(value.get("allowance", 0), f"{path}.allowance", 0, 10**9)
+    check_int(value.get("allowance", 0), f"{path}.allowance", 0, 10**9)
 
 
 def _reciprocity(value: Any, path: str, brands: Collection[str] | None) -> None:
-    _object(value, path, {"default", "pairs", "period", "timezone"})
-    _choice(value.get("period", "day"), f"{path}.period", PERIODS)
+    check_object(value, path, {"default", "pairs", "period", "timezone"})
+    check_choice(value.get("period", "day"), f"{path}.period", PERIODS)
     parse_schedule({"timezone": value.get("timezone", DEFAULT_TZ)}, field=path)
     if value.get("default") is not None:
         _ratio_allowance(value["default"], f"{path}.default")
@@ -230,7 +232,7 @@ def _reciprocity(value: Any, path: str, brands: Collection[str] | None) -> None:
 
 
 def validate_group(doc: Any, *, brands: Collection[str] | None = None, path: str = "group") -> dict[str, Any]:
-    _object(doc, path, _GROUP_KEYS)
+    check_object(doc, path, _GROUP_KEYS)
     scales = doc.get("rank_scales", {})
     if not isinstance(scales, dict):
         raise InvalidRequest(f"{path}.rank_scales must be an object of rank lists", f"{path}.rank_scales")
@@ -255,6 +257,11 @@ def validate_group(doc: Any, *, brands: Collection[str] | None = None, path: str
     for brand, caps in destination_caps.items():
         _brand(brand, f"{path}.destination_caps.{brand}", brands)
         _caps(caps, f"{path}.destination_caps.{brand}")
+    if "domains" in doc:
+        _domains(doc["domains"], f"{path}.domains")
+    if not isinstance(doc.get("two_person_approval", True), bool):
+        at = f"{path}.two_person_approval"
+        raise InvalidRequest(f"{at} must be true or false", at)
     guards = doc.get("guards", {})
     if not isinstance(guards, dict):
         raise InvalidRequest(f"{path}.guards must be an object per source brand", f"{path}.guards")
@@ -262,6 +269,16 @@ def validate_group(doc: Any, *, brands: Collection[str] | None = None, path: str
         _brand(brand, f"{path}.guards.{brand}", brands)
         _guard(guard, f"{path}.guards.{brand}")
     return doc
+
+
+def _domains(value: Any, path: str) -> list[str]:
+    """Host names creatives may link to (besides the sites' own origins)."""
+    if not isinstance(value, list) or len(value) > 50:
+        raise InvalidRequest(f"{path} must be a list of at most 50 host names", path)
+    for n, host in enumerate(value):
+        if not isinstance(host, str) or not _HOST.fullmatch(host.lower()):
+            raise InvalidRequest(f"{path}[{n}] must be a host name such as example.jp", f"{path}[{n}]")
+    return value
 
 
 def _rank_at_least(scale: Sequence[str], threshold: str) -> Callable[[str | None], bool]:
@@ -309,13 +326,13 @@ def _creatives(value: Any, path: str) -> None:
     ids = set()
     for n, creative in enumerate(value):
         at = f"{path}[{n}]"
-        _object(creative, at, {"creative_id", "template", "fields", "weight", "name"})
-        creative_id = _name(creative.get("creative_id"), f"{at}.creative_id")
+        check_object(creative, at, {"creative_id", "template", "fields", "weight", "name"})
+        creative_id = check_name(creative.get("creative_id"), f"{at}.creative_id")
         if creative_id in ids:
             raise InvalidRequest(f"{at}.creative_id {creative_id!r} is used twice", f"{at}.creative_id")
         ids.add(creative_id)
-        template = _choice(creative.get("template"), f"{at}.template", TEMPLATES)
-        _int(creative.get("weight", 1), f"{at}.weight", 0, 1000)
+        template = check_choice(creative.get("template"), f"{at}.template", TEMPLATES)
+        check_int(creative.get("weight", 1), f"{at}.weight", 0, 1000)
         fields = creative.get("fields")
         if not isinstance(fields, dict):
             raise InvalidRequest(f"{at}.fields must be an object of texts", f"{at}.fields")
@@ -346,11 +363,11 @@ def validate_campaign(
     path: str = "campaign",
 ) -> dict[str, Any]:
     """Check a campaign document; ``sites``/``brands`` (when given) must know what it names."""
-    _object(doc, path, _CAMPAIGN_KEYS)
-    _name(doc.get("campaign_id"), f"{path}.campaign_id")
+    check_object(doc, path, _CAMPAIGN_KEYS)
+    check_name(doc.get("campaign_id"), f"{path}.campaign_id")
     if "name" in doc and (not isinstance(doc["name"], str) or len(doc["name"]) > 200):
         raise InvalidRequest(f"{path}.name must be a text of at most 200 characters", f"{path}.name")
-    _choice(doc.get("status", "draft"), f"{path}.status", STATUSES)
+    check_choice(doc.get("status", "draft"), f"{path}.status", STATUSES)
     source_sites = _names(doc.get("source_sites"), f"{path}.source_sites", known=sites)
     _names(doc.get("slots"), f"{path}.slots")
     destination = _brand(doc.get("destination_brand"), f"{path}.destination_brand", brands)
@@ -359,8 +376,8 @@ def validate_campaign(
             f"{path}.destination_brand {destination!r} is the brand of every source site",
             f"{path}.destination_brand",
         )
-    _int(doc.get("priority", 0), f"{path}.priority", 0, 1000)
-    _int(doc.get("weight", 1), f"{path}.weight", 1, 1000)
+    check_int(doc.get("priority", 0), f"{path}.priority", 0, 1000)
+    check_int(doc.get("weight", 1), f"{path}.weight", 1, 1000)
     parse_schedule(doc.get("schedule"), field=f"{path}.schedule")
     if doc.get("targeting") is not None:
         conditions.validate(doc["targeting"], brands=brands)
@@ -379,12 +396,12 @@ def validate_campaign(
     periods = set()
     for n, cap in enumerate(frequency):
         at = f"{path}.frequency[{n}]"
-        _object(cap, at, {"period", "limit"})
-        period = _choice(cap.get("period"), f"{at}.period", PERIODS)
+        check_object(cap, at, {"period", "limit"})
+        period = check_choice(cap.get("period"), f"{at}.period", PERIODS)
         if period in periods:
             raise InvalidRequest(f"{at} repeats the {period} limit", at)
         periods.add(period)
-        _int(cap.get("limit"), f"{at}.limit", 1, 10**6)
+        check_int(cap.get("limit"), f"{at}.limit", 1, 10**6)
     if doc.get("guard") is not None:
         _guard(doc["guard"], f"{path}.guard")
     return doc

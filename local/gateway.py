@@ -1,8 +1,8 @@
 """A local API Gateway: HTTP requests become REST API proxy events for the real handlers.
 
 Routes come from :data:`xsell.topology.API_ROUTES`, the list CDK builds the
-deployed API from. Routes that are behind Cognito in AWS answer 401 here until
-a local authorizer is configured for them.
+deployed API from. Routes that are behind Cognito in AWS go through the local
+authorizer (:mod:`local.authorizer`) and answer 401 without a valid token.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from xsell.topology import API_ROUTES, Route
 log = logging.getLogger("xsell.local.gateway")
 Authorizer = Callable[[dict[str, str]], dict[str, str] | None]
 STAGE = "local"
+# What API Gateway answers when the authorizer refuses a token: the stack replaces its default
+# ``{"message": "Unauthorized"}`` with the API's own error shape (infra/stacks/api.py).
+UNAUTHORIZED = b'{"error":"not_signed_in","message":"Unauthorized"}'
 MAX_BODY = 1024 * 1024  # API Gateway's own limit is 10 MB; the public API needs far less
 
 
@@ -170,7 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
         if route.authorized and self.command != "OPTIONS":
             claims = self.server.authorizer(headers) if self.server.authorizer else None
             if claims is None:
-                self._reply(401, {"content-type": "application/json"}, b'{"message":"Unauthorized"}')
+                self._reply(401, {"content-type": "application/json"}, UNAUTHORIZED)
                 return
         event = proxy_event(
             route, params, self.command, self.path, headers, body, claims, self.client_address[0]
@@ -204,6 +207,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a burst of new connections (a page's tag calls,
+    # concurrent test clients) was reset by the kernel. API Gateway takes any burst.
+    request_queue_size = 512
     authorizer: Authorizer | None = None
     errors = 0  # handler crashes seen (tests assert there were none)
 

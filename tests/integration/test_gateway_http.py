@@ -66,3 +66,22 @@ def test_expect_100_continue_is_answered_before_the_body(gateway):
 def test_http_1_0_closes_after_the_answer(gateway):
     answer = _exchange(gateway, b"GET /v1/none HTTP/1.0\r\n\r\n", close=False)
     assert answer.startswith(b"HTTP/1.1 404 ")  # and the server closed: recv returned b""
+
+
+def test_a_burst_of_256_new_connections_is_served_without_a_reset(local_system):
+    import concurrent.futures
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(local_system.gateway.url)
+    barrier = __import__("threading").Barrier(256)
+
+    def one(_: int) -> bytes:
+        barrier.wait(timeout=30)  # every connection opens at the same moment
+        with socket.create_connection((address.hostname, address.port), timeout=30) as sock:
+            sock.sendall(b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            return sock.recv(12)
+
+    with concurrent.futures.ThreadPoolExecutor(256) as pool:
+        answers = list(pool.map(one, range(256)))
+    assert answers == [b"HTTP/1.1 404"] * 256

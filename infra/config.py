@@ -33,7 +33,7 @@ _REQUIRED = (
     "events_retention_days",
     "domains",
 )
-_OPTIONAL = ("account", "waf_rate_limit", "api_throttle")
+_OPTIONAL = ("account", "waf_rate_limit", "api_throttle", "admin_email")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 _ORIGIN = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?$")
 
@@ -75,6 +75,7 @@ class StageConfig:
     prod_like: bool  # retain data on delete, deletion protection, longer-lived everything
     brands: tuple[Brand, ...]
     alarm_email: str
+    admin_email: str  # the first group admin, invited by e-mail on the first deploy
     log_retention_days: int
     events_retention_days: int
     domains: Domains
@@ -128,6 +129,10 @@ def parse_stage(name: str, raw: Any) -> StageConfig:
     if "@" not in email:
         raise ConfigError(f"{where}.alarm_email: {email!r} is not an e-mail address")
 
+    admin_email = _str(raw, "admin_email", where) if "admin_email" in raw else email
+    if "@" not in admin_email:
+        raise ConfigError(f"{where}.admin_email: {admin_email!r} is not an e-mail address")
+
     prod_like = raw["prod_like"]
     if not isinstance(prod_like, bool):
         raise ConfigError(f"{where}.prod_like: expected true or false")
@@ -155,6 +160,7 @@ def parse_stage(name: str, raw: Any) -> StageConfig:
         prod_like=prod_like,
         brands=_brands(raw["brands"], where),
         alarm_email=email,
+        admin_email=admin_email,
         log_retention_days=log_days,
         events_retention_days=events_days,
         domains=_domains(raw["domains"], where),

@@ -9,6 +9,10 @@ import signal
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from demo.users import DemoUser
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -27,14 +31,15 @@ def demo(customers: int) -> None:
     os.environ.update(emulators.client_environment())
 
     # Imported only now: boto3 clients must see the emulator endpoints.
-    from demo import seed
+    from demo import seed, users
     from local.system import LocalSystem
 
     system = LocalSystem()
     try:
         started = time.monotonic()
         system.start()
-        assert system.resources and system.cdn and system.gateway
+        assert system.resources and system.cdn and system.gateway and system.user_pool
+        logins = users.create_demo_users(system.user_pool)
         seed.seed_config(system.site_urls, system.cdn.url)
         refs = seed.seed_customers(system.resources.drop_bucket, customers)
         statuses = seed.wait_for_jobs(refs)
@@ -44,8 +49,10 @@ def demo(customers: int) -> None:
         print(f"  admin page       {system.cdn.url}/admin/")
         print(f"  tag              {system.cdn.url}/tag/tag.js")
         print(f"  API              {system.gateway.url}/v1/decide")
+        print(f"  admin API        {system.gateway.url}/admin/v1/ (ID token as Authorization)")
         print(f"  S3/SQS (moto)    {emulators.endpoints['s3']}")
         print(f"  DynamoDB Local   {emulators.endpoints['dynamodb']}")
+        _print_logins(logins, users.PASSWORD)
         print("\nPress Ctrl-C to stop.", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
@@ -55,6 +62,12 @@ def demo(customers: int) -> None:
         system.stop()
         emulators.stop()
         print("xsell demo stopped.")
+
+
+def _print_logins(logins: tuple[DemoUser, ...], password: str) -> None:
+    print(f"\n  admin logins (password for all: {password})")
+    for user in logins:
+        print(f"    {user.email:<24} {user.role:<15} {user.brand or '-'}")
 
 
 def main() -> None:

@@ -2,19 +2,33 @@
 
 Used by ``make demo`` and by the integration and e2e tests alike. The emulators
 are started separately (tests share one pair per session).
+
+Unless a test passes its own ``authorizer``, the admin API is behind the local admin user pool
+(:mod:`local.cognito`) and a JWT authorizer that accepts what AWS's Cognito authorizer accepts
+(:mod:`local.authorizer`); ``/admin/config.json`` tells the SPA where to sign in.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
 
 from demo import site as demo_site
 from demo.brands import BRANDS, Brand
+from local.authorizer import JwtAuthorizer
 from local.bootstrap import LocalResources, bootstrap
+from local.cognito import LocalUserPool
 from local.dispatcher import Dispatcher
+from local.emulators import REGION
 from local.gateway import Authorizer, LocalGateway
 from local.static import Page, StaticServer
+from xsell import env
 
 ROOT = Path(__file__).resolve().parent.parent
 TAG_DIST = ROOT / "tag" / "dist"
@@ -37,8 +51,10 @@ def snippet(tag_url: str) -> str:
 class LocalSystem:
     """Start with :meth:`start`; every server listens on a free loopback port."""
 
-    authorizer: Authorizer | None = None
+    authorizer: Authorizer | None = None  # None: the local user pool's JWT authorizer
     run_dispatcher: bool = True
+    cognito_endpoint: str | None = None  # None: AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, or moto's
+    user_pool: LocalUserPool | None = field(default=None, init=False)
     resources: LocalResources | None = field(default=None, init=False)
     gateway: LocalGateway | None = field(default=None, init=False)
     dispatcher: Dispatcher | None = field(default=None, init=False)
@@ -47,14 +63,28 @@ class LocalSystem:
 
     def start(self) -> LocalSystem:
         self.resources = bootstrap()
-        self.gateway = LocalGateway(authorizer=self.authorizer).start()
+        authorizer = self.authorizer
+        if authorizer is None:
+            self.user_pool = LocalUserPool(self.cognito_endpoint or cognito_endpoint()).ensure()
+            authorizer = JwtAuthorizer.for_pool(self.user_pool.settings())
+        self.gateway = LocalGateway(authorizer=authorizer).start()
         self.dispatcher = Dispatcher(self.resources.import_queue_url, self.resources.import_queue_arn)
         if self.run_dispatcher:
             self.dispatcher.start()
         self.cdn = StaticServer(
-            {"/tag/": TAG_DIST, "/admin/": _admin_root(), "/assets/": ROOT / "demo" / "assets"}
+            {
+                "/tag/": TAG_DIST,
+                "/admin/": _admin_root(),
+                "/admin/config.json": self._admin_config_page(),
+                "/assets/": ROOT / "demo" / "assets",
+            }
         ).start()
         tag_snippet = snippet(f"{self.cdn.url}/tag/tag.js")
+        # What CDK sets on the deployed admin function; the handlers run in this process.
+        os.environ[env.TAG_URL] = f"{self.cdn.url}/tag/tag.js"
+        os.environ[env.API_URL] = self.gateway.url
+        if self.user_pool is not None:
+            os.environ[env.USER_POOL_ID] = self.user_pool.settings().user_pool_id
         for brand in BRANDS:
             self.sites[brand.brand_id] = StaticServer({"/": self._page(brand, tag_snippet)}).start()
         return self
@@ -68,6 +98,28 @@ class LocalSystem:
 
         return page
 
+    def admin_config(self) -> dict[str, Any]:
+        """What the SPA reads from ``/admin/config.json``: the deployed file's keys
+        (infra/stacks/delivery.py) with local values, plus where the emulated Cognito listens
+        (the SPA must send its Cognito calls there instead of to AWS)."""
+        assert self.gateway is not None
+        pool = self.user_pool.settings() if self.user_pool else None
+        return {
+            "stage": "local",
+            "region": pool.region if pool else REGION,
+            "userPoolId": pool.user_pool_id if pool else None,
+            "userPoolClientId": pool.client_id if pool else None,
+            "apiBase": f"{self.gateway.url}/admin/v1",  # another origin locally: absolute
+            "cognitoEndpoint": pool.endpoint if pool else None,
+        }
+
+    def _admin_config_page(self) -> Page:
+        def page(rest: str, query: str) -> tuple[str, bytes] | None:
+            body = json.dumps(self.admin_config(), indent=2).encode()
+            return ("application/json; charset=utf-8", body) if rest == "" else None
+
+        return page
+
     @property
     def site_urls(self) -> dict[str, str]:
         return {brand: server.url for brand, server in self.sites.items()}
@@ -76,3 +128,18 @@ class LocalSystem:
         for server in (*self.sites.values(), self.cdn, self.gateway, self.dispatcher):
             if server is not None:
                 server.stop()
+
+
+def cognito_endpoint() -> str:
+    """Where the local Cognito listens: the standard endpoint variable (``make demo`` sets it),
+    else the moto server botocore reaches S3 on — moto serves both on one port
+    (``local.emulators.MOTO_SERVICES``), and the test session routes S3 but not Cognito."""
+    url = os.environ.get("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER") or str(
+        boto3.session.Session().client("s3", region_name=REGION).meta.endpoint_url
+    )
+    if urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise RuntimeError(
+            f"no local Cognito endpoint (got {url}): start the emulators and set "
+            "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, or pass LocalSystem(cognito_endpoint=...)"
+        )
+    return url.rstrip("/")

@@ -9,6 +9,7 @@ here would make Admin and Delivery depend on each other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
@@ -16,15 +17,19 @@ from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from infra.config import StageConfig
+from xsell.roles import BRAND_ATTRIBUTE, GROUP_ADMIN, ROLE_GROUPS, SPA_READ_ATTRIBUTES, SPA_WRITE_ATTRIBUTES
 
-# Group name -> (precedence, description). Lower precedence wins when a user is
-# in several groups. The admin function must use the same names.
-ROLE_GROUPS: dict[str, tuple[int, str]] = {
-    "group-admin": (0, "Everything, across all brands"),
-    "brand-marketer": (10, "Campaigns whose source or destination is the user's custom:brand"),
-    "viewer": (20, "Read-only access to reports and configuration"),
-}
-BRAND_ATTRIBUTE = "brand"  # read by the admin function as custom:brand
+# Group names, precedence and the brand attribute live in xsell.roles: the admin function and
+# the local user pool (local/cognito.py) read the same definitions.
+__all__ = ["BRAND_ATTRIBUTE", "ROLE_GROUPS", "AdminStack"]
+
+
+def client_attributes(names: Iterable[str]) -> cognito.ClientAttributes:
+    """Cognito attribute names (``email``, ``custom:brand``) as CDK's ClientAttributes."""
+    names = tuple(names)
+    standard = {name: True for name in names if not name.startswith("custom:")}
+    custom = [name.removeprefix("custom:") for name in names if name.startswith("custom:")]
+    return cognito.ClientAttributes().with_standard_attributes(**standard).with_custom_attributes(*custom)
 
 
 class AdminStack(Stack):
@@ -61,8 +66,8 @@ class AdminStack(Stack):
             deletion_protection=stage.prod_like,
             removal_policy=RemovalPolicy.RETAIN if stage.prod_like else RemovalPolicy.DESTROY,
         )
-        for name, (precedence, description) in ROLE_GROUPS.items():
-            cognito.UserPoolGroup(
+        self.groups = {
+            name: cognito.UserPoolGroup(
                 self,
                 f"Group-{name}",
                 user_pool=self.user_pool,
@@ -70,17 +75,46 @@ class AdminStack(Stack):
                 precedence=precedence,
                 description=description,
             )
+            for name, (precedence, description) in ROLE_GROUPS.items()
+        }
         # The SPA signs in with SRP directly (no hosted UI, so no callback URL and
         # no dependency on the CloudFront domain); the client has no secret.
         self.spa_client = self.user_pool.add_client(
             "AdminSpaClient",
-            auth_flows=cognito.AuthFlow(user_srp=True),
+            auth_flows=cognito.AuthFlow(user_srp=True),  # refresh tokens are always allowed
             generate_secret=False,
+            # custom:brand decides which campaigns a marketer may change: readable (it is in the
+            # ID token), never writable by the user with their own access token.
+            read_attributes=client_attributes(SPA_READ_ATTRIBUTES),
+            write_attributes=client_attributes(SPA_WRITE_ATTRIBUTES),
             disable_o_auth=True,
             prevent_user_existence_errors=True,
             access_token_validity=Duration.hours(1),
             id_token_validity=Duration.hours(1),
             refresh_token_validity=Duration.hours(12),
         )
+        self._invite_first_admin(stage)
         CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         CfnOutput(self, "SpaClientId", value=self.spa_client.user_pool_client_id)
+
+    def _invite_first_admin(self, stage: StageConfig) -> None:
+        """The stage's first group admin gets an e-mail invitation with a temporary password;
+        nobody can sign up, so without it nobody could ever invite anyone."""
+        self.first_admin = cognito.CfnUserPoolUser(
+            self,
+            "FirstAdmin",
+            user_pool_id=self.user_pool.user_pool_id,
+            username=stage.admin_email,
+            user_attributes=[
+                cognito.CfnUserPoolUser.AttributeTypeProperty(name="email", value=stage.admin_email),
+                cognito.CfnUserPoolUser.AttributeTypeProperty(name="email_verified", value="true"),
+            ],
+            desired_delivery_mediums=["EMAIL"],
+        )
+        cognito.CfnUserPoolUserToGroupAttachment(
+            self,
+            "FirstAdminGroup",
+            user_pool_id=self.user_pool.user_pool_id,
+            group_name=self.groups[GROUP_ADMIN].group_name,
+            username=self.first_admin.ref,
+        )

@@ -20,20 +20,37 @@ ROLE_GROUPS: dict[str, tuple[int, str]] = {
 }
 BRAND_ATTRIBUTE = "brand"
 BRAND_CLAIM = f"custom:{BRAND_ATTRIBUTE}"
+# What the SPA's app client may read and write (CDK and the local pool build it from these).
+# The brand is only ever set by a group admin: a marketer who could write custom:brand could
+# widen their own access to another brand's campaigns.
+SPA_READ_ATTRIBUTES = ("email", "email_verified", BRAND_CLAIM)
+SPA_WRITE_ATTRIBUTES = ("email",)
 
 
-def parse_groups(value: str | list[str] | None) -> tuple[str, ...]:
-    """The group names in a ``cognito:groups`` claim, however it was serialised."""
+def parse_groups(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """The group names in a ``cognito:groups`` claim, however it was serialised.
+
+    API Gateway's REST authorizer joins a list with commas, its HTTP API JWT authorizer writes
+    ``[a b]``, a token decoded by hand gives a real list. Group names never contain whitespace
+    (Cognito refuses it), so commas, spaces and brackets can all separate them.
+    """
     if value is None:
         return ()
-    if isinstance(value, list):
-        return tuple(str(v).strip() for v in value if str(v).strip())
-    text = value.strip()
-    if text.startswith("["):
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            parsed = text[1:-1].split(",") if text.endswith("]") else [text]
-        if isinstance(parsed, list):
-            return tuple(str(v).strip() for v in parsed if str(v).strip())
-    return tuple(part for part in text.replace(",", " ").split() if part)
+    if isinstance(value, (list, tuple)):
+        items = [str(v) for v in value]
+    else:
+        text = value.strip()
+        items = _bracketed(text) if text.startswith("[") and text.endswith("]") else _split(text)
+    return tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
+
+
+def _bracketed(text: str) -> list[str]:
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return _split(text[1:-1])
+    return [str(v) for v in parsed] if isinstance(parsed, list) else _split(text[1:-1])
+
+
+def _split(text: str) -> list[str]:
+    return text.replace(",", " ").split()

@@ -1,7 +1,203 @@
-"""Admin routes for operations: imports, uploads, site tags, secrets, previews, users, pacing."""
+"""Admin routes for operations: imports, uploads, site tags, secrets, previews, users, pacing.
+
+Glue only: every rule is in :mod:`xsell.admin.operations`.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
+from functions.admin import requests
+from xsell.admin import contract as c
+from xsell.admin import operations as ops
+from xsell.admin.access import Principal
+
 router = APIGatewayRouter()
+
+TAG = "admin-operations"
+BAD = {"invalid_request": "The body or a parameter is malformed; `field` names it."}
+
+
+def principal() -> Principal:
+    return requests.principal(router.current_event)
+
+
+def body(schema: c.Schema, *, optional: bool = False) -> dict[str, Any]:
+    return requests.body(router.current_event, schema, optional=optional)
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/admin/v1/imports",
+    **c.route(
+        "listImports",
+        "Import jobs, newest first (a brand marketer: partners reporting for their brand)",
+        TAG,
+        (c.IMPORT_JOBS, "The jobs."),
+        params=[
+            c.query(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": ops.MAX_JOBS},
+                f"At most this many ({ops.DEFAULT_JOBS}).",
+            ),
+            c.query("partner", {"type": "string", "maxLength": 64}, "Only this partner's jobs."),
+        ],
+        **BAD,
+    ),
+)
+def list_imports() -> list[dict[str, Any]]:
+    event = router.current_event
+    limit = requests.query_int(event, "limit", default=ops.DEFAULT_JOBS, low=1, high=ops.MAX_JOBS)
+    partner = (event.query_string_parameters or {}).get("partner") or None
+    return ops.list_imports(principal(), limit=limit, partner=partner)
+
+
+@router.get(
+    "/admin/v1/imports/<job_id>",
+    **c.route(
+        "getImport",
+        "One import job: status, counts, progress",
+        TAG,
+        (c.IMPORT_JOB, "The job."),
+        not_found="No such import job.",
+        **BAD,
+    ),
+)
+def get_import(job_id: str) -> dict[str, Any]:
+    return ops.get_import(principal(), job_id)
+
+
+@router.get(
+    "/admin/v1/imports/<job_id>/errors",
+    **c.route(
+        "getImportErrors",
+        "A short-lived download link for the job's errors.csv",
+        TAG,
+        (c.DOWNLOAD, "A presigned GET, valid for five minutes."),
+        not_found="No such import job, or it has no error report.",
+        **BAD,
+    ),
+)
+def import_errors(job_id: str) -> dict[str, Any]:
+    return ops.import_errors(principal(), job_id)
+
+
+# --- uploads ----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/admin/v1/uploads",
+    **c.route(
+        "createUpload",
+        "A presigned PUT for one partner CSV file (erasure and optouts: group admins)",
+        TAG,
+        (c.UPLOAD, "Where and how to PUT the file (`curl -T file.csv '<url>'`)."),
+        body=(c.UPLOAD_REQUEST, "The registered partner, the dataset and the file name."),
+        **BAD,
+    ),
+)
+def create_upload() -> dict[str, Any]:
+    request = body(c.UPLOAD_REQUEST)
+    return ops.create_upload(
+        principal(),
+        request["partner"],
+        request["dataset"],
+        request["filename"],
+        expires_in=request.get("expires_in", ops.presign.DEFAULT_EXPIRES_S),
+    )
+
+
+# --- sites: tag and identity secret -----------------------------------------------------------
+
+
+@router.get(
+    "/admin/v1/sites/<site_id>/tag",
+    **c.route(
+        "getSiteTag",
+        "The site's snippet, conversion tag and Google Tag Manager variant, ready to paste",
+        TAG,
+        (c.SITE_TAG, "What to paste."),
+        not_found="The site is not in the live config version.",
+        **BAD,
+    ),
+)
+def site_tag(site_id: str) -> dict[str, Any]:
+    return ops.site_tag(principal(), site_id)
+
+
+@router.post(
+    "/admin/v1/sites/<site_id>/secret",
+    **c.route(
+        "rotateSiteSecret",
+        "Rotate the site's identity-token secret; the old one stays valid for the overlap",
+        TAG,
+        (c.SECRET, "The new secret, shown this once."),
+        body=(c.SECRET_REQUEST, "How many hours the old secret stays valid (0-168, default 24)."),
+        not_found="The site is not in the live config version.",
+        **BAD,
+    ),
+)
+def rotate_secret(site_id: str) -> dict[str, Any]:
+    request = body(c.SECRET_REQUEST, optional=True)
+    return ops.rotate_secret(principal(), site_id, request.get("overlap_hours", ops.DEFAULT_OVERLAP_HOURS))
+
+
+# --- previews, users, pacing ------------------------------------------------------------------
+
+
+@router.post(
+    "/admin/v1/previews",
+    **c.route(
+        "createPreview",
+        "A one-hour preview token for a campaign of the live version",
+        TAG,
+        (c.PREVIEW, "The token; send it to /v1/decide as `preview`."),
+        body=(c.PREVIEW_REQUEST, "The campaign, and optionally one of its sites and creatives."),
+        not_found="The campaign is not in the live config version (publish it first).",
+        **BAD,
+    ),
+)
+def create_preview() -> dict[str, Any]:
+    request = body(c.PREVIEW_REQUEST)
+    return ops.create_preview(
+        principal(),
+        request["campaign_id"],
+        site_id=request.get("site_id"),
+        creative_id=request.get("creative_id"),
+    )
+
+
+@router.get(
+    "/admin/v1/users",
+    **c.route(
+        "listUsers",
+        "The admin users with their role and brand (group admins)",
+        TAG,
+        (c.USERS, "The users; `configured` is false without a user pool."),
+    ),
+)
+def list_users() -> dict[str, Any]:
+    return ops.list_users(principal())
+
+
+@router.get(
+    "/admin/v1/pacing",
+    **c.route(
+        "getPacing",
+        "Caps and reciprocity in their current period: limit, used, remaining",
+        TAG,
+        (c.PACING, "One row per cap and per restricted brand pair you may see."),
+        description=(
+            "For each cap of each live campaign and each destination cap of the group settings, the "
+            "current period's limit and use; for each restricted ordered brand pair, the ledger. `used` "
+            "of a `served` cap is what decide instances have leased for serving: at most one block per "
+            "instance above what was shown (never above the limit)."
+        ),
+    ),
+)
+def pacing() -> dict[str, Any]:
+    return ops.pacing(principal())

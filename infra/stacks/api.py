@@ -87,7 +87,12 @@ class ApiStack(Stack):
                 timeout=timeout,
                 alarm_topic=alarm_topic,
             )
-        self._grant(tables, admin_drop_access, secret, events_stream)
+        self._grant(tables, admin_drop_access, secret, events_stream, user_pool)
+        admin_fn = self.functions["admin"].function
+        admin_fn.add_environment(xsell_env.USER_POOL_ID, user_pool.user_pool_id)  # the users screen
+        if stage.domains.cdn:  # the snippets the admin page hands out name the public host
+            admin_fn.add_environment(xsell_env.TAG_URL, f"https://{stage.domains.cdn}/tag/tag.js")
+            admin_fn.add_environment(xsell_env.API_URL, f"https://{stage.domains.cdn}")
 
         self.api = self._rest_api(stage)
         self.validator = self.api.add_request_validator(
@@ -99,10 +104,23 @@ class ApiStack(Stack):
             self,
             "AdminAuthorizer",
             cognito_user_pools=[user_pool],
+            # The SPA sends the ID token as Authorization (raw or "Bearer <jwt>"); CloudFront
+            # forwards that header to the API (Delivery stack).
+            identity_source=apigw.IdentitySource.header("Authorization"),
             results_cache_ttl=Duration.minutes(5),
         )
         for route in topology.API_ROUTES:
             self._add_route(route, stage)
+        # A refused token gets the API's own error shape, as every other error does (and as the
+        # local gateway answers): {"error": "not_signed_in", "message": ...}.
+        self.api.add_gateway_response(
+            "Unauthorized",
+            type=apigw.ResponseType.UNAUTHORIZED,
+            status_code="401",
+            templates={
+                "application/json": '{"error":"not_signed_in","message":$context.error.messageString}'
+            },
+        )
 
         self._web_acl(stage)
         self._alarms(stage, alarm_topic)
@@ -121,6 +139,7 @@ class ApiStack(Stack):
         admin_drop_access: iam.IManagedPolicy,
         secret: secretsmanager.ISecret,
         events_stream: firehose.IDeliveryStream,
+        user_pool: cognito.IUserPool,
     ) -> None:
         # The deployment secret, for exactly the functions whose spec names it.
         for fn in self.functions.values():
@@ -144,6 +163,18 @@ class ApiStack(Stack):
         tables.grant(admin.function, "jobs", read=True)
         # The audit log is append-only: conditional puts and queries, no update, no delete.
         tables.grant_actions(admin.function, "audit", ["dynamodb:PutItem", "dynamodb:Query"])
+        # Pacing reads the cap and ledger counters by key.
+        tables.grant_actions(admin.function, "counters", ["dynamodb:GetItem"])
+        # Site secret rotation writes a new version of the deployment secret.
+        admin.function.add_to_role_policy(
+            iam.PolicyStatement(actions=["secretsmanager:PutSecretValue"], resources=[secret.secret_arn])
+        )
+        admin.function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["cognito-idp:AdminListGroupsForUser", "cognito-idp:ListUsers"],
+                resources=[user_pool.user_pool_arn],
+            )
+        )
         # Presigned partner upload URLs (incoming/) and error report downloads (results/),
         # as published by the Ingest stack that owns the bucket.
         admin.role.add_managed_policy(admin_drop_access)

@@ -175,15 +175,8 @@ class IngestStack(Stack):
                 resources=[tables["counters"].table_arn],
             )
         )
-        # Config: partner settings by key, configured sites and brands by kind.
-        config = tables["config"]
-        by_kind = next(i.name for i in tables.schemas["config"].global_indexes if i.name == "by_kind")
-        importer.add_to_role_policy(
-            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[config.table_arn])
-        )
-        importer.add_to_role_policy(
-            iam.PolicyStatement(actions=["dynamodb:Query"], resources=[f"{config.table_arn}/index/{by_kind}"])
-        )
+        # Config: the live version's pointer and partner settings by key, its sites by query.
+        tables.grant_actions(importer, "config", ["dynamodb:GetItem", "dynamodb:Query"])
         # Partner files: read any version (jobs are keyed on it) under incoming/.
         importer.add_to_role_policy(
             iam.PolicyStatement(

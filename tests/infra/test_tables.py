@@ -108,6 +108,7 @@ def test_model_change_reaches_the_table(monkeypatch: pytest.MonkeyPatch) -> None
     assert {g["IndexName"] for g in props["Properties"]["GlobalSecondaryIndexes"]} == {
         "by_partner",
         "by_status",
+        "by_start",
     }
     assert props["Properties"]["TimeToLiveSpecification"]["AttributeName"] == "expires_at"
     # prod-like stages keep their data

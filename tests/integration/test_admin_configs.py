@@ -280,3 +280,4 @@ def test_publishing_refuses_a_version_that_would_not_hold_together(local_system,
     with pytest.raises(InvalidRequest, match="would leave"):
         configs.publish_documents({"site": {"hana-web": doomed}}, note="test")
     assert test_configs.live("site")["hana-web"] == site
+    assert store.draft("site", "hana-web").data == site  # the failed publish left no draft behind

@@ -27,6 +27,10 @@ ALLOWED_ORIGINS = "XSELL_ALLOWED_ORIGINS"
 # The import queue's URL: the importer continues a long file with a follow-up message to it.
 # Locally the default is the queue's name, which the importer resolves with GetQueueUrl.
 IMPORT_QUEUE_URL = "XSELL_IMPORT_QUEUE_URL"
+# Optional, read by the admin API's operations (xsell.admin.operations); never required at cold start.
+TAG_URL = "XSELL_TAG_URL"  # the deployed tag loader (https://<cdn>/tag/tag.js), filled into the snippet
+API_URL = "XSELL_API_URL"  # the API origin a site's tag calls (the CDN domain whose /v1/* is the API)
+USER_POOL_ID = "XSELL_USER_POOL_ID"  # the admin Cognito user pool, for the user list
 
 # Default physical names, used by the local runtime and tests. In AWS, CDK
 # passes the generated names through the variables above.

@@ -30,6 +30,7 @@ class FunctionSpec:
     name: str  # folder under functions/, and the construct id
     env: tuple[str, ...]  # variables the handler requires at cold start
     description: str
+    optional_env: tuple[str, ...] = ()  # variables it uses when the stack can set them
 
 
 FUNCTIONS: dict[str, FunctionSpec] = {
@@ -54,8 +55,17 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         ),
         FunctionSpec(
             "admin",
-            (env.CONFIG_TABLE, env.JOBS_TABLE, env.AUDIT_TABLE, env.DROP_BUCKET),
+            (
+                env.CONFIG_TABLE,
+                env.JOBS_TABLE,
+                env.AUDIT_TABLE,
+                env.DROP_BUCKET,
+                env.COUNTERS_TABLE,  # pacing: caps used and reciprocity ledgers
+                env.SECRET,  # preview tokens, site secret rotation
+            ),
             "Admin API behind Cognito for the marketer SPA",
+            # The users screen lists the pool; snippets name the public host (a custom domain).
+            optional_env=(env.USER_POOL_ID, env.TAG_URL, env.API_URL),
         ),
         FunctionSpec(
             "collect",

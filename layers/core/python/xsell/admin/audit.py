@@ -57,13 +57,19 @@ def record(
     return entry
 
 
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2999, 12, 31)  # what a log search can mean
+
+
 def _day(value: str | None, name: str, default: dt.date) -> dt.date:
     if not value:
         return default
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError as exc:
         raise InvalidRequest(f"{name} must be a date such as 2026-12-01", name) from exc
+    if not EARLIEST <= day <= LATEST:
+        raise InvalidRequest(f"{name} must be between {EARLIEST} and {LATEST}", name)
+    return day
 
 
 def search(

@@ -588,21 +588,33 @@ def publish_documents(
     approval asked. Other pending drafts stay pending. Returns the live version."""
     ws = Workspace.load()
     meta = {"updated_by": SYSTEM.user, "updated_at": _now().isoformat(timespec="seconds")}
-    keys = []
-    for kind, by_id in docs.items():
-        for doc_id, data in by_id.items():
-            draft = ws.drafts.get((kind, doc_id))
-            store.save_draft(kind, doc_id, data, meta, draft.rev if draft else None)
-            keys.append(f"{kind}/{doc_id}")
+    changes = [(kind, doc_id, data, meta) for kind, by_id in docs.items() for doc_id, data in by_id.items()]
     for kind, doc_id in remove:
-        draft = ws.drafts.get((kind, doc_id))
         data = ws.draft_form(kind, doc_id)
         if data is not None:
-            store.save_draft(kind, doc_id, data, {**meta, "deleted": True}, draft.rev if draft else None)
-            keys.append(f"{kind}/{doc_id}")
+            changes.append((kind, doc_id, data, {**meta, "deleted": True}))
+    written = []
     try:
-        return int(publish(SYSTEM, note=note, only=keys, skip_approval=True)["version"])
+        for kind, doc_id, data, change_meta in changes:
+            draft = ws.drafts.get((kind, doc_id))
+            written.append(
+                (draft, store.save_draft(kind, doc_id, data, change_meta, draft.rev if draft else None))
+            )
+        only = [f"{kind}/{doc_id}" for kind, doc_id, _, _ in changes]
+        return int(publish(SYSTEM, note=note, only=only, skip_approval=True)["version"])
     except Conflict as exc:
         if exc.code == "nothing_to_publish":
             return store.live_version()
+        _put_back(written)
         raise
+    except Exception:
+        _put_back(written)
+        raise
+
+
+def _put_back(written: list[tuple[Draft | None, Draft]]) -> None:
+    """Undo the drafts a failed system publish wrote: nothing of it is left pending."""
+    for before, after in reversed(written):
+        meta = before.meta if before is not None else {**after.meta, "deleted": True}
+        data = before.data if before is not None else after.data
+        store.save_draft(after.kind, after.doc_id, data, meta, after.rev)

@@ -94,8 +94,11 @@ PUBLISH_REQUEST: Schema = {
 }
 
 
-def _json(schema: Schema, description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+def _json(schema: Schema, description: str, media: str = "application/json") -> dict[str, Any]:
+    return {"description": description, "content": {media: {"schema": schema}}}
+
+
+CSV: Schema = {"type": "string", "description": "UTF-8 with a byte-order mark; formula cells neutralised."}
 
 
 _STATUS_OF = {code: status for _, status, code in STATUS}
@@ -121,13 +124,14 @@ def route(
     body: tuple[Schema, str] | None = None,
     description: str | None = None,
     params: list[dict[str, Any]] | None = None,
+    media: str = "application/json",
     **errors: str,
 ) -> dict[str, Any]:
     """The keyword arguments of one Powertools admin route (see xsell.api_contract for why the body
     goes in through ``openapi_extensions``); ``params`` are its query parameters."""
     if params:
         QUERY[operation_id] = params
-    answers = {200: _json(*success)}
+    answers = {200: _json(*success, media=media)}
     grouped: dict[int, list[str]] = {}
     for code in {**_COMMON, **errors}:
         grouped.setdefault(_STATUS_OF.get(code, 409), []).append(code)
@@ -150,3 +154,223 @@ def route(
         "responses": dict(sorted(answers.items())),
         "openapi_extensions": extensions,
     }
+
+
+# --- operations (xsell.admin.operations) --------------------------------------------------------
+
+_STR: Schema = {"type": "string"}
+_WHEN: Schema = {"type": "string", "format": "date-time"}
+_MAYBE_WHEN: Schema = {"anyOf": [_WHEN, {"type": "null"}]}
+
+
+def _or_null(kind: str, **extra: Any) -> Schema:
+    return {"anyOf": [{"type": kind}, {"type": "null"}], **extra}
+
+
+_ID: Schema = {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9_-]{1,64}$"}
+IMPORT_JOB: Schema = {
+    "title": "ImportJob",
+    "type": "object",
+    "required": ["job_id", "partner", "dataset", "status", "file_key", "started_at", "counts", "rows_done"],
+    "properties": {
+        "job_id": _STR,
+        "partner": _STR,
+        "dataset": _STR,
+        "status": {"type": "string", "enum": ["running", "succeeded", "failed", "rejected"]},
+        "reason": _or_null("string"),
+        "reason_code": _or_null("string"),
+        "file_key": {"type": "string", "description": "incoming/<partner>/<dataset>/<file>.csv"},
+        "started_at": _WHEN,
+        "finished_at": _MAYBE_WHEN,
+        "updated_at": _MAYBE_WHEN,
+        "counts": {
+            "type": "object",
+            "description": "Rows read, imported, rejected, duplicate, outdated; lines in errors.csv.",
+            "properties": {
+                name: {"type": "integer"}
+                for name in ("read", "imported", "rejected", "duplicate", "outdated", "errors_listed")
+            },
+        },
+        "rows_done": {"type": "integer", "description": "Rows read so far, live while it runs."},
+        "bytes_done": {"type": "integer"},
+        "bytes_total": _or_null("integer"),
+        "progress": _or_null("number", description="Share of the file read, 0-1."),
+        "has_errors": {"type": "boolean", "description": "errors.csv can be downloaded."},
+        "rows_per_second": _or_null("number"),
+    },
+}
+IMPORT_JOBS: Schema = {"type": "array", "items": IMPORT_JOB}
+DOWNLOAD: Schema = {
+    "title": "Download",
+    "type": "object",
+    "required": ["url", "expires_at"],
+    "properties": {"url": _STR, "expires_at": _WHEN},
+}
+UPLOAD_REQUEST: Schema = {
+    "title": "UploadRequest",
+    "type": "object",
+    "required": ["partner", "dataset", "filename"],
+    "properties": {
+        "partner": {"type": "string", "maxLength": 64, "description": "A registered partner."},
+        "dataset": {
+            "type": "string",
+            "enum": ["profiles", "brand_usage", "optouts", "erasure"],
+            "description": "optouts and erasure: group admins only.",
+        },
+        "filename": {"type": "string", "maxLength": 200, "description": "Ends with .csv, no slashes."},
+        "expires_in": {"type": "integer", "minimum": 60, "maximum": 3600, "description": "Seconds (900)."},
+    },
+}
+UPLOAD: Schema = {
+    "title": "Upload",
+    "type": "object",
+    "required": ["url", "method", "key", "expires_at", "headers"],
+    "properties": {
+        "url": _STR,
+        "method": {"type": "string", "enum": ["PUT"]},
+        "key": {"type": "string", "description": "The only object the URL can write."},
+        "expires_at": _WHEN,
+        "headers": {"type": "object", "description": "Headers the PUT must carry (none are signed)."},
+    },
+}
+SITE_TAG: Schema = {
+    "title": "SiteTag",
+    "type": "object",
+    "required": ["site_id", "configured", "snippet", "conversion_tag", "gtm"],
+    "properties": {
+        "site_id": _STR,
+        "configured": {"type": "boolean", "description": "False: XSELL_TAG_URL / XSELL_API_URL unset."},
+        "tag_url": _or_null("string"),
+        "api_url": _or_null("string"),
+        "snippet": {"type": "string", "description": "The <script> to paste high in <head>."},
+        "conversion_tag": {"type": "string", "description": "For the order confirmation page."},
+        "slots": {"type": "object", "additionalProperties": _STR, "description": "Slot markup per slot."},
+        "gtm": {
+            "type": "object",
+            "required": ["snippet", "instructions"],
+            "properties": {"snippet": _STR, "instructions": _STR},
+        },
+    },
+}
+SECRET_REQUEST: Schema = {
+    "title": "RotateSecret",
+    "type": "object",
+    "properties": {
+        "overlap_hours": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 168,
+            "description": "How long the old secret stays valid (24).",
+        }
+    },
+}
+SECRET: Schema = {
+    "title": "SiteSecret",
+    "type": "object",
+    "required": ["site_id", "secret", "previous_valid_until", "use_from"],
+    "properties": {
+        "site_id": _STR,
+        "secret": {"type": "string", "description": "Shown once; store it in the site's backend."},
+        "previous_valid_until": {"anyOf": [_WHEN, {"type": "null"}], "description": "null: none kept."},
+        "use_from": {**_WHEN, "description": "When every decide instance knows the new secret."},
+    },
+}
+PREVIEW_REQUEST: Schema = {
+    "title": "PreviewRequest",
+    "type": "object",
+    "required": ["campaign_id"],
+    "properties": {
+        "campaign_id": {**_ID, "description": "A campaign of the live version."},
+        "site_id": {"anyOf": [_ID, {"type": "null"}], "description": "Only on this source site."},
+        "creative_id": {
+            "anyOf": [_ID, {"type": "null"}],
+            "description": "This creative (default: the visitor's).",
+        },
+    },
+}
+PREVIEW: Schema = {
+    "title": "Preview",
+    "type": "object",
+    "required": ["token", "expires_at", "campaign_id", "sites", "urls"],
+    "properties": {
+        "token": {"type": "string", "description": "Send it to /v1/decide as `preview`."},
+        "expires_at": _WHEN,
+        "campaign_id": _STR,
+        "creative_id": _or_null("string"),
+        "site_id": _or_null("string"),
+        "sites": {"type": "array", "items": _STR},
+        "urls": {"type": "object", "description": "Empty: the tag reads no preview from the page URL."},
+    },
+}
+USERS: Schema = {
+    "title": "Users",
+    "type": "object",
+    "required": ["users", "configured"],
+    "properties": {
+        "configured": {"type": "boolean", "description": "False: no user pool is configured."},
+        "users": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["username", "email", "role", "brand", "enabled", "status"],
+                "properties": {
+                    "username": _STR,
+                    "email": _STR,
+                    "role": _or_null("string"),
+                    "brand": _or_null("string"),
+                    "enabled": {"type": "boolean"},
+                    "status": _or_null("string"),
+                },
+            },
+        },
+    },
+}
+PACING: Schema = {
+    "title": "Pacing",
+    "type": "object",
+    "required": ["config_version", "at", "caps", "reciprocity"],
+    "properties": {
+        "config_version": {"type": "integer"},
+        "at": _WHEN,
+        "caps": {
+            "type": "array",
+            "description": "`served` is leased for serving: at most a block per decide instance above shown.",
+            "items": {
+                "type": "object",
+                "required": ["scope", "subject", "metric", "period", "period_key", "limit", "used"],
+                "properties": {
+                    "scope": {"type": "string", "enum": ["campaign", "destination"]},
+                    "subject": _STR,
+                    "metric": {"type": "string", "enum": ["served", "clicks"]},
+                    "period": _STR,
+                    "period_key": _STR,
+                    "timezone": _STR,
+                    "limit": {"type": "integer"},
+                    "used": {"type": "integer"},
+                    "remaining": {"type": "integer"},
+                    "share": _or_null("number"),
+                    "status": _or_null("string"),
+                },
+            },
+        },
+        "reciprocity": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["source", "destination", "sent", "credit", "ratio", "allowance", "period_key"],
+                "properties": {
+                    "source": _STR,
+                    "destination": _STR,
+                    "period": _STR,
+                    "period_key": _STR,
+                    "sent": {"type": "integer"},
+                    "credit": {"type": "number"},
+                    "started": {"type": "boolean", "description": "False: no referral written this period."},
+                    "ratio": {"type": "number"},
+                    "allowance": {"type": "integer"},
+                },
+            },
+        },
+        "notes": OBJECT,
+    },
+}

@@ -148,3 +148,13 @@ def presign_put(bucket: str, key: str, expires_in: int, content_type: str | None
         params["ContentType"] = content_type
     url: str = s3.generate_presigned_url("put_object", Params=params, ExpiresIn=expires_in, HttpMethod="PUT")
     return url
+
+
+def presign_get(bucket: str, key: str, expires_in: int, filename: str | None = None) -> str:
+    """A URL that lets its holder GET exactly ``key`` until it expires (``filename``: save as)."""
+    s3 = boto3.session.Session().client("s3", config=Config(signature_version="s3v4"))
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if filename:
+        params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+    url: str = s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in, HttpMethod="GET")
+    return url

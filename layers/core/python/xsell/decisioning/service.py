@@ -85,15 +85,22 @@ def preflight_origin(cache: SnapshotCache, origin: str | None) -> str | None:
 
 
 def _customer_id(request: DecideRequest, site: engine.Site) -> str:
-    """Who is asking: from the site's signed identity token, or a raw id where allowed."""
+    """Who is asking: from the site's signed identity token, or a raw id where allowed.
+
+    The token may be signed with the site's current secret or, while a rotation's overlap
+    lasts, with the previous one; a token whose signature one of them matches is judged by it.
+    """
     if request.identity_token is not None:
-        secret = secret_store.site_secret(site.site_id)
-        if secret is None:
+        secrets = secret_store.site_secrets(site.site_id)
+        if not secrets:
             raise IdentityRejected(f"site {site.site_id!r} has no identity secret configured")
-        try:
-            subject = tokens.identity_subject(secret, site.site_id, request.identity_token)
-        except BadToken as exc:
-            raise IdentityRejected(f"identity token rejected: {exc.reason}") from exc
+        for n, secret in enumerate(secrets):
+            try:
+                subject = tokens.identity_subject(secret, site.site_id, request.identity_token)
+                break
+            except BadToken as exc:
+                if exc.reason != "bad signature" or n == len(secrets) - 1:
+                    raise IdentityRejected(f"identity token rejected: {exc.reason}") from exc
         if not is_customer_id(subject):
             raise IdentityRejected("identity token rejected: its subject is not a customer id")
         return subject

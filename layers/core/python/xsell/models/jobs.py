@@ -25,6 +25,21 @@ class ByPartnerIndex(GlobalSecondaryIndex):
     started_at = UTCDateTimeAttribute(range_key=True)
 
 
+class ByStartIndex(GlobalSecondaryIndex):
+    """Every import job, newest first, for the admin list: one partition (``listing``), which a
+    group's few imports a day never make hot; the writer lease item has no ``listing``."""
+
+    class Meta:
+        index_name = "by_start"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    started_at = UTCDateTimeAttribute(range_key=True)
+
+
+LISTING = "import"  # the one ``listing`` value (the by_start partition)
+
+
 class ImportJob(Model):
     class Meta:
         table_name = table_name(env.JOBS_TABLE)
@@ -73,7 +88,10 @@ class ImportJob(Model):
     progress_offset = NumberAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
 
+    listing = UnicodeAttribute(default=LISTING)  # puts the job in by_start (written with the claim)
+
     by_partner = ByPartnerIndex()
+    by_start = ByStartIndex()
 
 
 class ProfilesWriterLease(Model):

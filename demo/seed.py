@@ -26,6 +26,8 @@ def demo_documents(site_urls: dict[str, str], asset_base: str) -> dict[str, dict
         "group": {catalog.GROUP_ID: brands.group()},
         "creative": {c["creative_id"]: c for c in brands.creatives(site_urls, asset_base)},
         "campaign": {c["campaign_id"]: c for c in brands.campaigns()},
+        # The demo's one partner reports for every brand (its files: seed_customers below).
+        "partner": {PARTNER: {"brands": [b.brand_id for b in brands.BRANDS]}},
     }
 
 

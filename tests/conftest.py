@@ -41,6 +41,9 @@ def aws(emulators: Emulators) -> Iterator[RunningSession]:
     """botocore patched to the local emulators for the rest of the session."""
     ports = {name: port for name, port in emulators.ports.items() if name in _ROUTED}
     session = RunningSession("127.0.0.1", services=ports, region_name=REGION)
+    # RunningSession knows no cognito-idp service name, but routes whatever its map holds: the
+    # admin function's users screen calls the emulated user pool through boto3 like the others.
+    session.services["cognito-idp"] = emulators.ports["cognito-idp"]
     with session.botocore.patch_botocore():
         from xsell.dal import aws as dal_aws
 

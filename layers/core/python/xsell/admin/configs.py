@@ -347,6 +347,11 @@ def delete_document(principal: Principal, kind: str, doc_id: str, expected_rev: 
     if users:
         raise Conflict(f"{kind} {doc_id!r} is used by campaign(s) {', '.join(users)}", code="in_use")
     draft = ws.drafts.get((kind, doc_id))
+    if expected_rev != (draft.rev if draft else 0):
+        raise Conflict(
+            f"{kind} {doc_id!r} is at rev {draft.rev if draft else 0}, not {expected_rev}",
+            current=draft.public() if draft else None,
+        )
     meta = {
         "updated_by": principal.email or principal.user,
         "updated_at": _now().isoformat(timespec="seconds"),

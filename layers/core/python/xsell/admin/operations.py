@@ -516,10 +516,6 @@ def rotate_secret(
     """A new identity-token secret for ``site_id``, shown once; the old one stays valid for
     ``overlap_hours`` (0-168)."""
     _text(site_id, "site_id", pattern=catalog.NAME)
-    if isinstance(overlap_hours, bool) or not isinstance(overlap_hours, int):
-        raise InvalidRequest("overlap_hours must be a whole number of hours", "overlap_hours")
-    if not 0 <= overlap_hours <= MAX_OVERLAP_HOURS:
-        raise InvalidRequest(f"overlap_hours must be from 0 to {MAX_OVERLAP_HOURS}", "overlap_hours")
     principal.require_read()
     store = _backend(backend)
     live = store.live()
@@ -527,7 +523,11 @@ def rotate_secret(
     if site is None:
         raise NotFound(f"site {site_id!r} is not in the live config version")
     brands = live.brands(SITE, site)
-    principal.require_write(brands, f"site {site_id!r}")
+    principal.require_write(brands, f"site {site_id!r}")  # before anything about the request is said
+    if isinstance(overlap_hours, bool) or not isinstance(overlap_hours, int):
+        raise InvalidRequest("overlap_hours must be a whole number of hours", "overlap_hours")
+    if not 0 <= overlap_hours <= MAX_OVERLAP_HOURS:
+        raise InvalidRequest(f"overlap_hours must be from 0 to {MAX_OVERLAP_HOURS}", "overlap_hours")
     moment = _now(now).replace(microsecond=0)
     valid_until = moment + dt.timedelta(hours=overlap_hours)
     secret = random_secrets.token_urlsafe(SECRET_BYTES)

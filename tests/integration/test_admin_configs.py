@@ -86,6 +86,17 @@ def test_a_cross_brand_campaign_goes_live_only_after_the_other_brand_approves(lo
     assert result["version"] == store.live_version()
     assert served["creatives"][0]["fields"]["title"] == "旅トラベル 冬の宿"  # inlined for decide
     assert configs.get_document(HANA, "campaign", ids["campaign"])["state"] == "published"
+    actions = [
+        (e["action"], e["email"]) for e in reversed(audit.search(ADMIN, obj=f"campaign/{ids['campaign']}"))
+    ]
+    assert actions == [
+        ("save", "hana@xsell.example"),
+        ("request_approval", "hana@xsell.example"),
+        ("approve", "tabi@xsell.example"),
+    ]
+    [published] = audit.search(ADMIN, obj=f"version/{result['version']}")
+    assert (published["action"], published["email"]) == ("publish", "tabi@xsell.example")
+    assert {"kind": "campaign", "id": ids["campaign"], "action": "add"} in published["detail"]["changes"]
 
 
 def test_an_edit_after_approval_or_to_its_creative_needs_approval_again(local_system, ids):

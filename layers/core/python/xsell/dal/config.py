@@ -80,17 +80,23 @@ def live_version() -> int:
     return int(item["version"]["N"]) if item and "version" in item else 0
 
 
-def load(version: int) -> dict[str, dict[str, dict[str, Any]]]:
-    """Every document of ``version`` as ``{kind: {id: document}}``."""
-    documents: dict[str, dict[str, dict[str, Any]]] = {}
+def _version_items(version: int) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """``(kind, id, item)`` for every document of ``version`` (none for version 0)."""
     if version <= 0:
-        return documents
+        return
     request = {
         "KeyConditionExpression": "pk = :pk",
         "ExpressionAttributeValues": {":pk": {"S": version_pk(version)}},
     }
     for item in _query(request):
         kind, _, doc_id = item["sk"]["S"].partition("#")
+        yield kind, doc_id, item
+
+
+def load(version: int) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every document of ``version`` as ``{kind: {id: document}}``."""
+    documents: dict[str, dict[str, dict[str, Any]]] = {}
+    for kind, doc_id, item in _version_items(version):
         documents.setdefault(kind, {})[doc_id] = _json(item, "data") or {}
     return documents
 
@@ -98,14 +104,7 @@ def load(version: int) -> dict[str, dict[str, dict[str, Any]]]:
 def load_published(version: int) -> dict[DocKey, Published]:
     """Every document of ``version`` with the draft it was published from (to restore drafts)."""
     found: dict[DocKey, Published] = {}
-    if version <= 0:
-        return found
-    request = {
-        "KeyConditionExpression": "pk = :pk",
-        "ExpressionAttributeValues": {":pk": {"S": version_pk(version)}},
-    }
-    for item in _query(request):
-        kind, _, doc_id = item["sk"]["S"].partition("#")
+    for kind, doc_id, item in _version_items(version):
         data = _json(item, "data") or {}
         draft_form = (_json(item, "meta") or {}).get("draft")
         found[(kind, doc_id)] = Published(kind, doc_id, data, draft_form if draft_form is not None else data)

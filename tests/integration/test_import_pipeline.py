@@ -283,3 +283,16 @@ def _assert_erased_row_not_applied(ref, customer_id: str, erased_as_of: str, imp
             f"this file was uploaded {job.as_of})",
         ]
     ]
+
+
+def test_a_duplicate_row_is_reported_under_the_column_name_the_file_uses(local_system):
+    p = _id()
+    text = f"会員ID,グループランク\r\n{p}-1,gold\r\n{p}-1,silver\r\n"
+    ref = upload(local_system, "profiles", text)
+    local_system.dispatcher.drain()
+    job = jobs.find(ref.job_id)
+    assert (job.status, job.rows_imported, job.rows_duplicate) == ("succeeded", 1, 1)
+    assert error_lines(job) == [
+        ["2", "会員ID", f"{p}-1", "duplicate of row 3 in this file; the later row was kept"]
+    ]
+    assert Profile.get(f"{p}-1").group_rank == "silver"

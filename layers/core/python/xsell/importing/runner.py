@@ -342,7 +342,10 @@ class Importer:
         budget: Budget,
         writer: WriterLease,
     ) -> Tally:
-        books = _Books(sink, opened.reader.next_line, stamp.as_of, spec.name not in _IDEMPOTENT)
+        id_header = next((name for _, name, col in opened.layout.columns if col.field == "customer_id"), "")
+        books = _Books(
+            sink, opened.reader.next_line, stamp.as_of, spec.name not in _IDEMPOTENT, id_header.strip()
+        )
         deadline = Deadline(budget, self._monotonic)
         pipeline = WritePipeline(self._store, stamp, **self._pipeline_options)
         next_progress = self._monotonic() + PROGRESS_EVERY_S
@@ -407,8 +410,11 @@ class _Books:
     already reported are remembered for the chunk (only duplicates: a small set).
     """
 
-    def __init__(self, sink: ErrorSink, chunk_start: int, as_of: str, reports_duplicates: bool) -> None:
+    def __init__(
+        self, sink: ErrorSink, chunk_start: int, as_of: str, reports_duplicates: bool, id_header: str
+    ) -> None:
         self.tally = Tally()
+        self._id_header = id_header or "customer_id"  # the column as the file names it (会員番号)
         self._sink = sink
         self._chunk_start = chunk_start
         self._as_of = as_of
@@ -435,7 +441,7 @@ class _Books:
             return False
         self._reported.add(earlier)
         self.tally.duplicate += 1
-        self._sink.add(earlier, "customer_id", customer_id, _duplicate(later))
+        self._sink.add(earlier, self._id_header, customer_id, _duplicate(later))
         return True
 
     def account(self, outcomes: list[Outcome]) -> None:

@@ -144,6 +144,9 @@ class Emulators:
                     "-jar",
                     str(jar),
                     "-inMemory",
+                    # One database whatever the access key and region: without it DynamoDB Local
+                    # keeps one per key, and a shell exporting its own AWS keys sees no tables.
+                    "-sharedDb",
                     "-port",
                     str(self.dynamodb_port),
                 ],

@@ -29,3 +29,30 @@ def test_bad_port_variable_is_reported(monkeypatch):
     monkeypatch.setenv("XSELL_LOCAL_MOTO_PORT", "fifty")
     with pytest.raises(EmulatorError, match="XSELL_LOCAL_MOTO_PORT='fifty' is not a port number"):
         Emulators()
+
+
+def test_any_access_key_reaches_the_same_local_tables(emulators):
+    """A shell that exports its own AWS keys must see the tables `make demo` created."""
+    import boto3
+    import botocore.config
+
+    def client(key: str, region: str):  # type: ignore[no-untyped-def]
+        return boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=key).client(
+            "dynamodb",
+            region_name=region,
+            endpoint_url=emulators.endpoints["dynamodb"],
+            config=botocore.config.Config(retries={"max_attempts": 1}),
+        )
+
+    table = "shared-db-check"
+    first = client("AKIAFIRSTKEY", "ap-northeast-1")
+    first.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        assert table in client("AKIAOTHERKEY", "us-east-1").list_tables()["TableNames"]
+    finally:
+        first.delete_table(TableName=table)

@@ -72,3 +72,25 @@ def seed_customers(bucket: str, count: int = DEFAULT_CUSTOMERS) -> list[ObjectRe
         upload(bucket, "profiles", customers.profiles_csv(count), "profiles-demo.csv"),
         upload(bucket, "brand_usage", customers.brand_usage_csv(count), "brand-usage-demo.csv"),
     ]
+
+
+def showcase_customers(gateway_url: str, tries: int = 60) -> dict[str, str | None]:
+    """For each demo site, the first demo customer decide gives a banner there (None if none of
+    ``tries`` gets one): customer C000001 already uses every other brand, so sees nothing."""
+    import json
+    import urllib.request
+
+    from demo.customers import customer_id
+
+    found: dict[str, str | None] = {}
+    for brand in brands.BRANDS:
+        found[brand.brand_id] = None
+        for n in range(1, tries + 1):
+            body = {"site": brand.site_id, "customer": {"id": customer_id(n)}, "slots": [brands.SLOT]}
+            url = f"{gateway_url}/v1/decide"
+            request = urllib.request.Request(url, json.dumps(body).encode(), method="POST")
+            with urllib.request.urlopen(request, timeout=10) as response:
+                if json.loads(response.read())["slots"]:
+                    found[brand.brand_id] = customer_id(n)
+                    break
+    return found

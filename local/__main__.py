@@ -44,8 +44,10 @@ def demo(customers: int) -> None:
         refs = seed.seed_customers(system.resources.drop_bucket, customers)
         statuses = seed.wait_for_jobs(refs)
         print(f"\nxsell demo is up ({time.monotonic() - started:.1f}s); imports: {', '.join(statuses)}\n")
+        showcase = seed.showcase_customers(system.gateway.url)  # a customer who sees a banner
         for brand, url in system.site_urls.items():
-            print(f"  brand site {brand:<5} {url}/?customer=C000001")
+            shown = showcase.get(brand)
+            print(f"  brand site {brand:<5} {url}/?customer={shown or 'C000001'}")
         print(f"  admin page       {system.cdn.url}/admin/")
         print(f"  tag              {system.cdn.url}/tag/tag.js")
         print(f"  API              {system.gateway.url}/v1/decide")

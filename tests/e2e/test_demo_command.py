@@ -1,5 +1,6 @@
 """`python -m local demo` (what `make demo` runs) starts everything, prints the URLs, stops cleanly."""
 
+import json
 import os
 import re
 import signal
@@ -47,6 +48,14 @@ def test_demo_prints_urls_serves_the_sites_and_stops_everything():
         assert re.search(r"API\s+http://127\.0\.0\.1:\d+/v1/decide", output)
         with urllib.request.urlopen(sites["hana"], timeout=10) as response:
             assert "xsell" in response.read().decode()
+        # Each printed page shows a customer who gets a banner there (C000001 used to get none).
+        gateway = re.search(r"API\s+(http://127\.0\.0\.1:\d+)/v1/decide", output).group(1)
+        for brand, url in sites.items():
+            customer = url.split("customer=")[1]
+            body = json.dumps({"site": f"{brand}-web", "customer": {"id": customer}, "slots": ["top-banner"]})
+            request = urllib.request.Request(f"{gateway}/v1/decide", body.encode(), method="POST")
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert json.loads(response.read())["slots"], (brand, customer)
     finally:
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=30)

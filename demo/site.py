@@ -64,6 +64,8 @@ xsell("init", {init});
 <main>
   <section aria-label="グループからのおすすめ">
     <div data-xsell-slot="{SLOT}"></div>
+    <p class="hint"><small>バナーが出ないとき: その会員はグループの他ブランドをすべて利用済み、表示回数の上限に到達、
+    または効果測定のためのホールドアウト群です（どの会員がどのブランドを利用中かは下の一覧のとおり）。</small></p>
   </section>
   <h2>デモ会員でログイン</h2>
   <ul>{logins}</ul>

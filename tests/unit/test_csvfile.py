@@ -109,9 +109,16 @@ def test_a_byte_order_mark_wins_over_a_configured_encoding():
     assert stream.encoding == "utf-8"
 
 
-@pytest.mark.parametrize("value", ["=1+1", "+cmd", "-2", "@SUM(A1)", "\t=1", "\r=1"])
+@pytest.mark.parametrize(
+    "value", ["=1+1", "+cmd", "-2", "@SUM(A1)", "\t=1", "\r=1", "＝1+1", "＋cmd", "－2", "＠SUM(A1)"]
+)
 def test_formula_starters_are_neutralised(value):
     assert neutralise(value) == "'" + value
+
+
+def test_nul_is_shown_not_written():
+    assert neutralise("ab\x00cd") == "ab\u2400cd"
+    assert neutralise("\x00=1") == "\u2400=1"
 
 
 def test_error_report_is_spreadsheet_safe_and_summarises_huge_values():

@@ -27,7 +27,7 @@ MAX_LINE_BYTES = 1 << 20  # one physical line; a longer one is reported, never h
 READ_BUFFER_BYTES = 1 << 20
 
 # A cell starting with one of these is run as a formula by spreadsheet programs.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 REPORT_COLUMNS = ("row", "column", "value", "reason")
 REPORT_VALUE_CHARS = 200  # a 10 MB value is summarised, not echoed back
 
@@ -183,7 +183,10 @@ class CsvStream:
 
 
 def neutralise(value: str) -> str:
-    """Make a value inert in a spreadsheet by prefixing formula starters with a quote."""
+    """Make a value inert in a spreadsheet: formula starters (full-width ones too, which Excel
+    in Japanese reads as formulas) get a quote in front, and NUL, which cuts a cell short in
+    some programs, is shown as ␀."""
+    value = value.replace("\x00", "\u2400")
     return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
 
 

@@ -89,7 +89,7 @@ def test_a_line_over_the_size_cap_is_reported_without_being_kept():
         (
             b"id\nC1\x81\x7f\n",  # 0x81 0x7F: invalid in both
             "auto",
-            "line 2 is not UTF-8 or Shift_JIS (CP932) text (byte 0x81 at position 3 of the line)",
+            "line 2 is not UTF-8, Shift_JIS (CP932) or EUC-JP text (byte 0x81 at position 3 of the line)",
         ),
         (
             "id\nC1東\n".encode(),
@@ -171,3 +171,22 @@ def test_resuming_from_any_checkpoint_reads_exactly_the_remaining_records(rows, 
     resumed = CsvStream(io.BytesIO(data[offset:]), offset=offset, line=line, encoding=detected)
     assert list(resumed) == expected[cut % len(checkpoints) :]
     assert resumed.offset == len(data)
+
+
+def test_euc_jp_is_detected_not_read_as_shift_jis_mojibake():
+    text = "顧客ID,グループランク,都道府県\n1,ゴールド,東京都\n"
+    stream = CsvStream(io.BytesIO(text.encode("euc_jp")))
+    assert [r.values for r in stream] == [["顧客ID", "グループランク", "都道府県"], ["1", "ゴールド", "東京都"]]
+    assert stream.encoding == "euc_jp"
+
+
+@pytest.mark.parametrize("text", ["ﾀﾅｶ ﾀﾛｳ,髙橋①\n", "ﾀﾅｶﾀﾛｳ\n", "顧客ID,ランク\n"])
+def test_shift_jis_with_half_width_katakana_stays_shift_jis(text):
+    stream = CsvStream(io.BytesIO(text.encode("cp932")))
+    assert [r.values for r in stream] == [text.strip().split(",")]
+    assert stream.encoding == "cp932"
+
+
+def test_a_partner_can_pin_euc_jp():
+    stream = CsvStream(io.BytesIO("漢字\n".encode("euc_jp")), encoding="euc-jp")
+    assert [r.values for r in stream] == [["漢字"]]

@@ -2,9 +2,16 @@
 
 Partners send UTF-8, UTF-8 with a byte-order mark, or Shift_JIS as Windows writes
 it (CP932, a superset of Shift_JIS: ①, ㈱, 髙 only exist in CP932, so both names
-decode as CP932). A file is detected from its first line that is not plain ASCII:
-ASCII reads the same in all three, so nothing read before that line changes
-meaning. A partner can pin the encoding instead (``encoding`` in its settings).
+decode as CP932), and older Unix systems EUC-JP. A file is detected from its first
+line that is not plain ASCII: ASCII reads the same in all of them, so nothing read
+before that line changes meaning. A partner can pin the encoding instead
+(``encoding`` in its settings).
+
+EUC-JP bytes also decode as CP932, into half-width katakana and odd kanji, so a line is
+taken for EUC-JP when it has EUC-JP's shape (no byte in 0x80-0xA0 but the single-shift
+0x8E/0x8F; CP932's hiragana, katakana and most kanji lead with exactly those bytes), decodes
+as EUC-JP, and holds kana there. A kanji-only EUC-JP line cannot be told from half-width
+katakana in CP932: such a partner pins ``euc-jp``.
 
 Splitting on ``\\n`` bytes is safe in every supported encoding: in CP932 the
 second byte of a double-byte character is never below 0x40.
@@ -17,6 +24,7 @@ import codecs
 AUTO = "auto"  # not decided yet: every line so far was ASCII
 UTF8 = "utf-8"
 CP932 = "cp932"
+EUC_JP = "euc_jp"
 BOM = codecs.BOM_UTF8
 
 # What partners may write in their settings -> the codec we decode with.
@@ -31,6 +39,9 @@ ALIASES = {
     "shift_jis": CP932,
     "shift-jis": CP932,
     "sjis": CP932,
+    "euc-jp": EUC_JP,
+    "euc_jp": EUC_JP,
+    "eucjp": EUC_JP,
 }
 
 
@@ -43,7 +54,7 @@ def canonical(name: str) -> str:
     try:
         return ALIASES[name.strip().lower()]
     except KeyError as exc:
-        raise UnknownEncoding(f"unsupported encoding {name!r}: use auto, utf-8 or cp932 (Shift_JIS)") from exc
+        raise UnknownEncoding(f"unsupported encoding {name!r}: use auto, utf-8, cp932 (Shift_JIS) or euc-jp") from exc
 
 
 # (text, why the line is not trustworthy text or None)
@@ -64,6 +75,8 @@ class LineDecoder:
             return self._expect_utf8(line)
         if self.encoding == CP932:
             return self._expect_cp932(line)
+        if self.encoding == EUC_JP:
+            return self._expect(line, EUC_JP, "EUC-JP")
         return self._detect(line)
 
     def _detect(self, line: bytes) -> Decoded:
@@ -74,12 +87,16 @@ class LineDecoder:
         else:
             self.encoding = UTF8
             return text, None
+        euc = _as_euc_jp(line)
+        if euc is not None:
+            self.encoding = EUC_JP
+            return euc, None
         try:
             text = line.decode(CP932)
         except UnicodeDecodeError as exc:
             return (
                 line.decode(UTF8, "replace"),
-                f"not UTF-8 or Shift_JIS (CP932) text (byte 0x{line[exc.start]:02X} "
+                f"not UTF-8, Shift_JIS (CP932) or EUC-JP text (byte 0x{line[exc.start]:02X} "
                 f"at position {exc.start + 1} of the line)",
             )
         self.encoding = CP932
@@ -116,3 +133,28 @@ class LineDecoder:
                 f"not Shift_JIS (CP932) text like the rest of the file (byte 0x{line[exc.start]:02X} "
                 f"at position {exc.start + 1} of the line): the file mixes encodings",
             )
+
+    def _expect(self, line: bytes, codec: str, name: str) -> Decoded:
+        try:
+            return line.decode(codec), None
+        except UnicodeDecodeError as exc:
+            return (
+                line.decode(codec, "replace"),
+                f"not {name} text like the rest of the file (byte 0x{line[exc.start]:02X} at position "
+                f"{exc.start + 1} of the line): the file mixes encodings",
+            )
+
+
+_C1 = frozenset(range(0x80, 0xA1)) - {0x8E, 0x8F}  # never in EUC-JP but as single shifts
+
+
+def _as_euc_jp(line: bytes) -> str | None:
+    """The line as EUC-JP text when it can only sensibly be that (see the module docstring)."""
+    if any(byte in _C1 for byte in line):
+        return None
+    try:
+        text = line.decode(EUC_JP)
+    except UnicodeDecodeError:
+        return None
+    has_kana = any("\u3041" <= ch <= "\u30ff" for ch in text)
+    return text if has_kana else None

@@ -176,7 +176,8 @@ def test_resuming_from_any_checkpoint_reads_exactly_the_remaining_records(rows, 
 def test_euc_jp_is_detected_not_read_as_shift_jis_mojibake():
     text = "顧客ID,グループランク,都道府県\n1,ゴールド,東京都\n"
     stream = CsvStream(io.BytesIO(text.encode("euc_jp")))
-    assert [r.values for r in stream] == [["顧客ID", "グループランク", "都道府県"], ["1", "ゴールド", "東京都"]]
+    rows = [r.values for r in stream]
+    assert rows == [["顧客ID", "グループランク", "都道府県"], ["1", "ゴールド", "東京都"]]
     assert stream.encoding == "euc_jp"
 
 

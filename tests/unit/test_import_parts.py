@@ -40,7 +40,10 @@ def test_partner_settings_are_read_and_round_trip():
 @pytest.mark.parametrize(
     ("document", "problem"),
     [
-        ({"encoding": "latin-1"}, "unsupported encoding 'latin-1': use auto, utf-8, cp932 (Shift_JIS) or euc-jp"),
+        (
+            {"encoding": "latin-1"},
+            "unsupported encoding 'latin-1': use auto, utf-8, cp932 (Shift_JIS) or euc-jp",
+        ),
         ({"colour": 1}, "unknown setting(s) colour"),
         ({"datasets": {"orders": {}}}, "unknown dataset 'orders'"),
         (

@@ -54,7 +54,9 @@ def canonical(name: str) -> str:
     try:
         return ALIASES[name.strip().lower()]
     except KeyError as exc:
-        raise UnknownEncoding(f"unsupported encoding {name!r}: use auto, utf-8, cp932 (Shift_JIS) or euc-jp") from exc
+        raise UnknownEncoding(
+            f"unsupported encoding {name!r}: use auto, utf-8, cp932 (Shift_JIS) or euc-jp"
+        ) from exc
 
 
 # (text, why the line is not trustworthy text or None)

@@ -61,8 +61,11 @@ def _check(value: Any, spec: Schema, name: str) -> None:
             raise InvalidRequest(f"{name} must be {' or '.join(allowed)}", name)
     if isinstance(value, str) and len(value) > spec.get("maxLength", 1 << 20):
         raise InvalidRequest(f"{name} must be at most {spec['maxLength']} characters", name)
-    if isinstance(value, int) and not isinstance(value, bool) and value < spec.get("minimum", -(1 << 63)):
-        raise InvalidRequest(f"{name} must be at least {spec['minimum']}", name)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if "minimum" in spec and value < spec["minimum"]:
+            raise InvalidRequest(f"{name} must be at least {spec['minimum']}", name)
+        if "maximum" in spec and value > spec["maximum"]:
+            raise InvalidRequest(f"{name} must be at most {spec['maximum']}", name)
     if isinstance(value, list) and "items" in spec:
         for n, item in enumerate(value):
             _check(item, spec["items"], f"{name}[{n}]")

@@ -85,6 +85,9 @@ CASES: list[tuple[str, str, Any, dict[str, int]]] = [
     ("POST", "/previews", {"campaign_id": FOREIGN}, dict(admin=OK, hana=NO, viewer=OK, nobody=NO)),
     ("GET", "/users", None, dict(admin=OK, hana=NO, viewer=NO, nobody=NO)),
     ("GET", "/pacing", None, dict(admin=OK, hana=OK, viewer=OK, nobody=NO)),
+    ("GET", "/reports", None, dict(admin=OK, hana=OK, viewer=OK, nobody=NO)),
+    ("GET", "/reports/pairs", None, dict(admin=OK, hana=OK, viewer=OK, nobody=NO)),
+    ("GET", "/reports/pairs/export", None, dict(admin=OK, hana=OK, viewer=OK, nobody=NO)),
 ]
 
 
@@ -93,7 +96,7 @@ def _template(path: str) -> str:
     parts = path.split("?")[0].strip("/").split("/")
     names = {
         "sites": "doc_id", "creatives": "doc_id", "campaigns": "doc_id", "partners": "doc_id",
-        "versions": "version", "imports": "job_id",
+        "versions": "version", "imports": "job_id", "reports": "name",
     }  # fmt: skip
     if parts[0] == "sites" and len(parts) == 3:
         names["sites"] = "site_id"

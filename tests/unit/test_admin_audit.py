@@ -23,3 +23,17 @@ def test_a_bad_date_range_is_a_400_naming_the_parameter(since, until, field):
     with pytest.raises(InvalidRequest) as raised:
         audit.search(ADMIN, since=since, until=until)
     assert raised.value.field == field
+
+
+def test_a_body_number_below_any_minimum_is_a_400_not_a_crash():
+    """Found by the admin fuzzer: a huge negative number met a schema without a minimum."""
+    from types import SimpleNamespace
+
+    from functions.admin import requests
+    from xsell.admin import contract
+
+    event = SimpleNamespace(body='{"expected_version": -116139747861809900552192, "note": "x"}')
+    assert requests.body(event, contract.PUBLISH_REQUEST)["expected_version"] < 0
+    with pytest.raises(InvalidRequest) as raised:
+        requests.body(SimpleNamespace(body='{"rev": -1, "data": {}}'), contract.SAVE_REQUEST)
+    assert raised.value.field == "rev"

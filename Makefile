@@ -16,7 +16,7 @@ system-deps:
 .venv/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[infra,local,dev]'
+	$(PIP) install --quiet -e '.[infra,local,dev,reports]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -94,3 +94,10 @@ def showcase_customers(gateway_url: str, tries: int = 60) -> dict[str, str | Non
                     found[brand.brand_id] = customer_id(n)
                     break
     return found
+
+
+def seed_events(bucket: str) -> int:
+    """Three weeks of synthetic measured events, so that the reports have something to show."""
+    from demo import events
+
+    return events.write_s3(bucket)

@@ -98,6 +98,7 @@ def build(app: cdk.App, *, nag: bool = True) -> XsellApp:
         alarm_topic=alerts.topic,
         secret=data.secret,
         events_stream=analytics.stream,
+        reports=analytics.reports,
         description="xsell: decision, events and admin API",
         **common,
     )

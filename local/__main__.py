@@ -42,6 +42,7 @@ def demo(customers: int) -> None:
         logins = users.create_demo_users(system.user_pool)
         seed.seed_config(system.site_urls, system.cdn.url)
         refs = seed.seed_customers(system.resources.drop_bucket, customers)
+        seed.seed_events(system.resources.events_bucket)
         statuses = seed.wait_for_jobs(refs)
         print(f"\nxsell demo is up ({time.monotonic() - started:.1f}s); imports: {', '.join(statuses)}\n")
         showcase = seed.showcase_customers(system.gateway.url)  # a customer who sees a banner

@@ -8,7 +8,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.admin import operations, requests
+from functions.admin import operations, reports, requests
 from xsell import env, topology
 from xsell.admin import audit, configs
 from xsell.admin import contract as c
@@ -23,6 +23,7 @@ logger = Logger(service="xsell-admin")
 app = APIGatewayRestResolver()
 register_domain_errors(app)
 app.include_router(operations.router)
+app.include_router(reports.router)
 
 
 def principal() -> Principal:

@@ -1,23 +1,34 @@
-"""Analytics: the events bucket and the Firehose stream that fills it, partitioned by date.
+"""Analytics: the events bucket, the Firehose stream that fills it, and the reports' Athena side.
 
 Events (impressions, clicks, conversions, holdout exposures) arrive through
 Firehose as GZIP JSON lines under ``events/dt=YYYY-MM-DD/`` (Asia/Tokyo days,
 the product's reporting day), a Hive-style layout Athena partition projection
 and the local DuckDB reader both understand.
 
-TODO(analytics): Glue database/table with partition projection, Parquet record
-format conversion in the stream, and an Athena workgroup with a results bucket
-for the admin function's reports (see docs/decisions.md, 2026-11-23).
+Reports (docs/reports.md): a Glue database with two tables over that bucket, both with
+partition projection on ``dt`` (no crawler) — ``events_json`` (what Firehose writes) and
+``events_parquet`` (``compacted/dt=.../``, one finished day by event time) — an Athena
+workgroup with enforced settings (engine v3, encrypted results in a bucket of their own that
+expires them, a bytes-scanned cutoff, CloudWatch metrics), and a nightly EventBridge Scheduler
+job at 00:30 Asia/Tokyo that runs Athena ``INSERT INTO events_parquet`` for the day before
+(xsell/reporting/queries/compact.sql). Each record already ends in a newline
+(xsell.measuring.records.encode): Firehose concatenates records as they are.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Size, Stack, TimeZone
+from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Size, Stack, TimeZone
+from aws_cdk import aws_athena as athena
+from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
 from infra.config import StageConfig
@@ -25,6 +36,41 @@ from infra.constructs.buckets import log_bucket, secure_bucket
 from infra.constructs.python_function import log_retention
 from infra.nag import acknowledge, arn_finding
 from xsell.measuring.records import ERROR_PREFIX, EVENTS_PREFIX, PARTITION_EXPRESSION, TIME_ZONE_NAME
+from xsell.reporting import engines, layout
+from xsell.reporting import sql as report_sql
+
+BYTES_SCANNED_CUTOFF = 10 * 1024**3  # 10 GiB per query: a year of Parquet is far less
+RESULTS_RETENTION_DAYS = 7
+ENGINE_VERSION = "Athena engine version 3"
+_GLUE_TYPES = {"VARCHAR": "string", "BOOLEAN": "boolean", "DOUBLE": "double", "TIMESTAMP": "timestamp"}
+
+
+@dataclass(frozen=True)
+class ReportsAccess:
+    """What the admin function needs to run reports: names for its environment, ARNs for its policy."""
+
+    events_bucket: s3.IBucket
+    results_bucket: s3.IBucket
+    workgroup_name: str
+    workgroup_arn: str
+    database_name: str
+    policy: iam.IManagedPolicy
+
+
+def _columns(spec: dict[str, str]) -> list[glue.CfnTable.ColumnProperty]:
+    return [glue.CfnTable.ColumnProperty(name=k, type=_GLUE_TYPES[v]) for k, v in spec.items()]
+
+
+def _projection(location: str) -> dict[str, str]:
+    return {
+        "projection.enabled": "true",
+        "projection.dt.type": "date",
+        "projection.dt.format": "yyyy-MM-dd",
+        "projection.dt.range": "NOW-3YEARS,NOW+1DAYS",
+        "projection.dt.interval": "1",
+        "projection.dt.interval.unit": "DAYS",
+        "storage.location.template": location + "dt=${dt}/",
+    }
 
 
 class AnalyticsStack(Stack):
@@ -81,3 +127,255 @@ class AnalyticsStack(Stack):
             )
         CfnOutput(self, "EventsBucketName", value=self.events_bucket.bucket_name)
         CfnOutput(self, "EventsStreamName", value=self.stream.delivery_stream_name)
+        self.reports = self._reports(stage)
+
+    # --- reports: Glue tables, Athena workgroup, nightly compaction ------------------------------
+
+    def _reports(self, stage: StageConfig) -> ReportsAccess:
+        bucket = self.events_bucket
+        self.results_bucket = secure_bucket(
+            self,
+            "AthenaResults",
+            access_logs=self.access_logs,
+            lifecycle_rules=[
+                s3.LifecycleRule(id="expire-results", expiration=Duration.days(RESULTS_RETENTION_DAYS)),
+                s3.LifecycleRule(
+                    id="abort-uploads", abort_incomplete_multipart_upload_after=Duration.days(1)
+                ),
+            ],
+        )
+        database_name = f"xsell_{stage.name}".lower().replace("-", "_")
+        self.database = glue.CfnDatabase(
+            self,
+            "ReportsDatabase",
+            catalog_id=Aws.ACCOUNT_ID,
+            database_input=glue.CfnDatabase.DatabaseInputProperty(
+                name=database_name, description="xsell measured events (docs/reports.md)"
+            ),
+        )
+        raw_location = f"s3://{bucket.bucket_name}/{EVENTS_PREFIX}"
+        parquet_location = f"s3://{bucket.bucket_name}/{layout.COMPACTED_PREFIX}"
+        partition = [glue.CfnTable.ColumnProperty(name="dt", type="string")]
+        self.json_table = glue.CfnTable(
+            self,
+            "EventsJsonTable",
+            catalog_id=Aws.ACCOUNT_ID,
+            database_name=database_name,
+            table_input=glue.CfnTable.TableInputProperty(
+                name="events_json",
+                table_type="EXTERNAL_TABLE",
+                partition_keys=partition,
+                parameters={"classification": "json", "compressionType": "gzip", **_projection(raw_location)},
+                storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
+                    columns=_columns(engines.JSON_COLUMNS),
+                    location=raw_location,
+                    input_format="org.apache.hadoop.mapred.TextInputFormat",
+                    output_format="org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+                    serde_info=glue.CfnTable.SerdeInfoProperty(
+                        serialization_library="org.openx.data.jsonserde.JsonSerDe",
+                        parameters={"ignore.malformed.json": "true"},
+                    ),
+                ),
+            ),
+        )
+        self.parquet_table = glue.CfnTable(
+            self,
+            "EventsParquetTable",
+            catalog_id=Aws.ACCOUNT_ID,
+            database_name=database_name,
+            table_input=glue.CfnTable.TableInputProperty(
+                name="events_parquet",
+                table_type="EXTERNAL_TABLE",
+                partition_keys=partition,
+                parameters={
+                    "classification": "parquet",
+                    "parquet.compression": "ZSTD",
+                    **_projection(parquet_location),
+                },
+                storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
+                    columns=_columns(engines.PARQUET_COLUMNS),
+                    location=parquet_location,
+                    input_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+                    output_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+                    serde_info=glue.CfnTable.SerdeInfoProperty(
+                        serialization_library="org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+                    ),
+                ),
+            ),
+        )
+        for table in (self.json_table, self.parquet_table):
+            table.add_dependency(self.database)
+        workgroup_name = f"xsell-{stage.name}-reports"
+        self.workgroup = athena.CfnWorkGroup(
+            self,
+            "ReportsWorkGroup",
+            name=workgroup_name,
+            description="xsell reports: enforced engine, encryption, cutoff and metrics",
+            state="ENABLED",
+            recursive_delete_option=not stage.prod_like,
+            work_group_configuration=athena.CfnWorkGroup.WorkGroupConfigurationProperty(
+                enforce_work_group_configuration=True,
+                engine_version=athena.CfnWorkGroup.EngineVersionProperty(
+                    selected_engine_version=ENGINE_VERSION
+                ),
+                bytes_scanned_cutoff_per_query=BYTES_SCANNED_CUTOFF,
+                publish_cloud_watch_metrics_enabled=True,
+                requester_pays_enabled=False,
+                result_configuration=athena.CfnWorkGroup.ResultConfigurationProperty(
+                    output_location=f"s3://{self.results_bucket.bucket_name}/athena-results/",
+                    encryption_configuration=athena.CfnWorkGroup.EncryptionConfigurationProperty(
+                        encryption_option="SSE_S3"
+                    ),
+                    expected_bucket_owner=Aws.ACCOUNT_ID,
+                ),
+            ),
+        )
+        workgroup_arn = self.format_arn(service="athena", resource="workgroup", resource_name=workgroup_name)
+        glue_arns = (
+            self.format_arn(service="glue", resource="catalog"),
+            self.format_arn(service="glue", resource="database", resource_name=database_name),
+            self.format_arn(service="glue", resource="table", resource_name=f"{database_name}/events_json"),
+            self.format_arn(
+                service="glue", resource="table", resource_name=f"{database_name}/events_parquet"
+            ),
+        )
+        self._compaction(workgroup_name, workgroup_arn, database_name, glue_arns)
+        CfnOutput(self, "ReportsWorkGroupName", value=workgroup_name)
+        CfnOutput(self, "ReportsDatabaseName", value=database_name)
+        self.reports_policy = self._reader_policy(workgroup_arn, glue_arns)
+        return ReportsAccess(
+            bucket, self.results_bucket, workgroup_name, workgroup_arn, database_name, self.reports_policy
+        )
+
+    def _reader_policy(self, workgroup_arn: str, glue_arns: tuple[str, ...]) -> iam.ManagedPolicy:
+        """What the admin function needs to run reports: Athena in the workgroup, the Glue tables,
+        the events (read) and the workgroup's results (Athena writes them with the caller's rights)."""
+        events, results = self.events_bucket, self.results_bucket
+        policy = iam.ManagedPolicy(
+            self,
+            "ReportsReader",
+            description="xsell admin function: run reports on Athena",
+            statements=[
+                iam.PolicyStatement(
+                    actions=[
+                        "athena:StartQueryExecution",
+                        "athena:GetQueryExecution",
+                        "athena:GetQueryResults",
+                    ],
+                    resources=[workgroup_arn],
+                ),
+                iam.PolicyStatement(actions=["glue:GetDatabase", "glue:GetTable"], resources=list(glue_arns)),
+                iam.PolicyStatement(
+                    actions=["s3:ListBucket", "s3:GetBucketLocation"],
+                    resources=[events.bucket_arn, results.bucket_arn],
+                ),
+                iam.PolicyStatement(
+                    actions=["s3:GetObject"],
+                    resources=[
+                        events.arn_for_objects(f"{EVENTS_PREFIX}*"),
+                        events.arn_for_objects(f"{layout.COMPACTED_PREFIX}*"),
+                        results.arn_for_objects("athena-results/*"),
+                    ],
+                ),
+                iam.PolicyStatement(
+                    actions=["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                    resources=[results.arn_for_objects("athena-results/*")],
+                ),
+            ],
+        )
+        self._acknowledge_prefixes(policy)
+        return policy
+
+    def _acknowledge_prefixes(self, scope: Construct) -> None:
+        for resource, suffix in (
+            (self.events_bucket, f"/{EVENTS_PREFIX}*"),
+            (self.events_bucket, f"/{layout.COMPACTED_PREFIX}*"),
+            (self.results_bucket, "/athena-results/*"),
+        ):
+            acknowledge(
+                scope,
+                f"AwsSolutions-IAM5[{arn_finding(resource, suffix)}]",
+                "Athena reads and writes objects with generated names under one prefix of one bucket; "
+                "the prefix is the narrowest scope S3 offers for them.",
+            )
+
+    def _compaction(
+        self, workgroup: str, workgroup_arn: str, database: str, glue_arns: tuple[str, ...]
+    ) -> None:
+        """00:30 Asia/Tokyo every day: yesterday's events as Parquet (Athena INSERT INTO)."""
+        role = iam.Role(
+            self,
+            "CompactionRole",
+            assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"),
+            description="Runs the nightly Athena compaction of the events into Parquet",
+        )
+        # Athena runs the INSERT with the caller's permissions: read the JSON folders, write the
+        # Parquet folder and the results, read and extend the tables.
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["athena:StartQueryExecution"], resources=[workgroup_arn])
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "glue:GetDatabase",
+                    "glue:GetTable",
+                    "glue:GetPartition",
+                    "glue:GetPartitions",
+                    "glue:BatchCreatePartition",
+                    "glue:CreatePartition",
+                ],
+                resources=list(glue_arns),
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket", "s3:GetBucketLocation"],
+                resources=[self.events_bucket.bucket_arn, self.results_bucket.bucket_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[
+                    self.events_bucket.arn_for_objects(f"{EVENTS_PREFIX}*"),
+                    self.events_bucket.arn_for_objects(f"{layout.COMPACTED_PREFIX}*"),
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                resources=[
+                    self.events_bucket.arn_for_objects(f"{layout.COMPACTED_PREFIX}*"),
+                    self.results_bucket.arn_for_objects("athena-results/*"),
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"], resources=[self.results_bucket.arn_for_objects("athena-results/*")]
+            )
+        )
+        self.compaction = scheduler.CfnSchedule(
+            self,
+            "CompactionSchedule",
+            description="Yesterday's events (Asia/Tokyo) into events_parquet",
+            schedule_expression="cron(30 0 * * ? *)",
+            schedule_expression_timezone=TIME_ZONE_NAME,
+            flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
+            target=scheduler.CfnSchedule.TargetProperty(
+                arn="arn:aws:scheduler:::aws-sdk:athena:startQueryExecution",
+                role_arn=role.role_arn,
+                input=json.dumps(
+                    {
+                        "QueryString": report_sql.athena_compaction(),
+                        "WorkGroup": workgroup,
+                        "QueryExecutionContext": {"Database": database},
+                    }
+                ),
+                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
+                    maximum_event_age_in_seconds=3600, maximum_retry_attempts=3
+                ),
+            ),
+        )
+        self._acknowledge_prefixes(role)

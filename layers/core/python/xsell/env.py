@@ -31,6 +31,9 @@ IMPORT_QUEUE_URL = "XSELL_IMPORT_QUEUE_URL"
 TAG_URL = "XSELL_TAG_URL"  # the deployed tag loader (https://<cdn>/tag/tag.js), filled into the snippet
 API_URL = "XSELL_API_URL"  # the API origin a site's tag calls (the CDN domain whose /v1/* is the API)
 USER_POOL_ID = "XSELL_USER_POOL_ID"  # the admin Cognito user pool, for the user list
+# Optional, read by the admin API's reports (xsell.reporting): without a workgroup, DuckDB runs them.
+ATHENA_WORKGROUP = "XSELL_ATHENA_WORKGROUP"
+GLUE_DATABASE = "XSELL_GLUE_DATABASE"
 
 # Default physical names, used by the local runtime and tests. In AWS, CDK
 # passes the generated names through the variables above.

@@ -64,8 +64,16 @@ FUNCTIONS: dict[str, FunctionSpec] = {
                 env.SECRET,  # preview tokens, site secret rotation
             ),
             "Admin API behind Cognito for the marketer SPA",
-            # The users screen lists the pool; snippets name the public host (a custom domain).
-            optional_env=(env.USER_POOL_ID, env.TAG_URL, env.API_URL),
+            # The users screen lists the pool; snippets name the public host (a custom domain);
+            # reports read the events bucket through Athena.
+            optional_env=(
+                env.USER_POOL_ID,
+                env.TAG_URL,
+                env.API_URL,
+                env.EVENTS_BUCKET,
+                env.ATHENA_WORKGROUP,
+                env.GLUE_DATABASE,
+            ),
         ),
         FunctionSpec(
             "collect",

@@ -17,6 +17,7 @@ TAGS = [
     {"name": "admin-publish", "description": "Approvals, publishing, versions and roll back."},
     {"name": "admin-operations", "description": "Imports, uploads, tags, secrets, previews and pacing."},
     {"name": "admin-audit", "description": "Who changed what, when and from where."},
+    {"name": "admin-reports", "description": "Funnel, A/B, holdout lift, brand pairs and settlement."},
 ]
 SECURITY = [{"cognito": []}]
 SECURITY_SCHEMES = {

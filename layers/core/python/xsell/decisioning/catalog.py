@@ -52,6 +52,7 @@ _CAMPAIGN_KEYS = {
 }  # fmt: skip
 _SITE_KEYS = {"site_id", "brand", "name", "origins", "slots", "allow_raw_id"}
 _GROUP_KEYS = {"rank_scales", "reciprocity", "destination_caps", "guards", "domains", "two_person_approval"}
+_GROUP_KEYS |= {"settlement"}  # prices between brands (xsell.reporting.settlement)
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 _HOST = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
 
@@ -259,6 +260,10 @@ def validate_group(doc: Any, *, brands: Collection[str] | None = None, path: str
         _caps(caps, f"{path}.destination_caps.{brand}")
     if "domains" in doc:
         _domains(doc["domains"], f"{path}.domains")
+    if "settlement" in doc:  # prices between brands: the monthly settlement report
+        from xsell.reporting import settlement
+
+        settlement.validate(doc["settlement"], f"{path}.settlement", brands)
     if not isinstance(doc.get("two_person_approval", True), bool):
         at = f"{path}.two_person_approval"
         raise InvalidRequest(f"{at} must be true or false", at)

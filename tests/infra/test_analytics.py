@@ -1,0 +1,92 @@
+"""Analytics stack, reports side: Glue tables with partition projection, the enforced Athena
+workgroup, the nightly compaction schedule, and the admin function's report access."""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk.assertions import Template
+
+from infra.app import XsellApp
+from tests.infra.conftest import only
+from xsell import env as xsell_env
+from xsell.reporting import engines
+
+
+def _tables(template: Template) -> dict[str, dict]:
+    return {
+        props["Properties"]["TableInput"]["Name"]: props["Properties"]["TableInput"]
+        for props in template.find_resources("AWS::Glue::Table").values()
+    }
+
+
+def test_tables_project_dt_partitions_without_a_crawler(templates: dict[str, Template]) -> None:
+    template = templates["analytics"]
+    tables = _tables(template)
+    assert set(tables) == {"events_json", "events_parquet"}
+    for name, table in tables.items():
+        params = table["Parameters"]
+        assert params["projection.enabled"] == "true"
+        assert params["projection.dt.type"] == "date" and params["projection.dt.format"] == "yyyy-MM-dd"
+        assert "dt=${dt}/" in json.dumps(params["storage.location.template"])
+        assert [k["Name"] for k in table["PartitionKeys"]] == ["dt"]
+        columns = {c["Name"] for c in table["StorageDescriptor"]["Columns"]}
+        expected = engines.JSON_COLUMNS if name == "events_json" else engines.PARQUET_COLUMNS
+        assert columns == set(expected)
+    assert "JsonSerDe" in tables["events_json"]["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"]
+    assert "Parquet" in tables["events_parquet"]["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"]
+    assert not template.find_resources("AWS::Glue::Crawler")
+
+
+def test_workgroup_enforces_engine_encryption_cutoff_and_metrics(templates: dict[str, Template]) -> None:
+    _, workgroup = only(templates["analytics"].find_resources("AWS::Athena::WorkGroup"))
+    config = workgroup["Properties"]["WorkGroupConfiguration"]
+    assert config["EnforceWorkGroupConfiguration"] is True
+    assert config["EngineVersion"]["SelectedEngineVersion"] == "Athena engine version 3"
+    assert 0 < config["BytesScannedCutoffPerQuery"] <= 100 * 1024**3
+    assert config["PublishCloudWatchMetricsEnabled"] is True
+    assert config["ResultConfiguration"]["EncryptionConfiguration"]["EncryptionOption"] == "SSE_S3"
+
+
+def test_results_bucket_expires_results(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    buckets = templates["analytics"].find_resources("AWS::S3::Bucket")
+    logical = xsell.analytics.get_logical_id(xsell.analytics.results_bucket.node.default_child)
+    rules = buckets[logical]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert any(r.get("ExpirationInDays", 0) >= 1 for r in rules)
+    assert buckets[logical]["Properties"]["BucketEncryption"]
+
+
+def test_nightly_compaction_inserts_yesterday_as_parquet(templates: dict[str, Template]) -> None:
+    _, schedule = only(templates["analytics"].find_resources("AWS::Scheduler::Schedule"))
+    props = schedule["Properties"]
+    assert props["ScheduleExpression"] == "cron(30 0 * * ? *)"
+    assert props["ScheduleExpressionTimezone"] == "Asia/Tokyo"
+    assert props["Target"]["Arn"] == "arn:aws:scheduler:::aws-sdk:athena:startQueryExecution"
+    body = json.loads(props["Target"]["Input"])
+    assert body["QueryString"].startswith("INSERT INTO events_parquet")
+    assert "NOT EXISTS" in body["QueryString"] and "events_json" in body["QueryString"]
+
+
+def test_admin_function_gets_report_access(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    admin = xsell.api.functions["admin"].function
+    props = templates["api"].find_resources("AWS::Lambda::Function")[
+        xsell.api.get_logical_id(admin.node.default_child)
+    ]["Properties"]
+    variables = props["Environment"]["Variables"]
+    for name in (xsell_env.EVENTS_BUCKET, xsell_env.ATHENA_WORKGROUP, xsell_env.GLUE_DATABASE):
+        assert variables[name]
+    _, policy = only(
+        {
+            k: v
+            for k, v in templates["analytics"].find_resources("AWS::IAM::ManagedPolicy").items()
+            if "Athena" in json.dumps(v)
+        }
+    )
+    actions = sorted(
+        a
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for a in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    )
+    assert "athena:StartQueryExecution" in actions and "glue:GetTable" in actions
+    assert not any(a.endswith("*") for a in actions)
+    assert "s3:DeleteObject" not in actions

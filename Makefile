@@ -6,9 +6,9 @@ ONLY ?=
 LAMBDA_PY := 3.13
 LAMBDA_PLATFORM := manylinux2014_aarch64
 
-.PHONY: setup system-deps demo test test-unit synth deploy bench lint clean layer-deps tag openapi
+.PHONY: setup system-deps demo test test-unit synth deploy bench lint clean layer-deps tag admin openapi
 
-setup: system-deps .venv/.installed node_modules/.installed layer-deps tag
+setup: system-deps .venv/.installed node_modules/.installed layer-deps tag admin
 
 system-deps:
 	@bash local/install_system_deps.sh
@@ -35,11 +35,16 @@ layers/deps/python/.installed: layers/deps/requirements.txt .venv/.installed
 tag: node_modules/.installed
 	npm run --silent build:tag
 
+admin: node_modules/.installed
+	npm run --silent build:admin
+
 demo: setup
 	$(PY) -m local demo
 
 test: setup
 	npm run --silent test:tag
+	npm run --silent check:admin
+	npm run --silent test:admin
 	$(PY) -m pytest
 
 test-unit: setup
@@ -62,4 +67,4 @@ lint: setup
 	.venv/bin/ruff format --check .
 
 clean:
-	rm -rf cdk.out tag/dist test-results layers/deps/python
+	rm -rf cdk.out tag/dist admin_spa/dist test-results layers/deps/python

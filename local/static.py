@@ -1,11 +1,14 @@
 """A static server standing in for CloudFront: the tag, the admin SPA, demo sites.
 
-Mounts map a path prefix to a folder or to a function that renders a page.
-Only GET and HEAD; no directory listings; paths never leave their folder.
+Mounts map a path prefix to a folder, to a function that renders a page, or to a
+:class:`Proxy` that forwards every request under it to another local server (as CloudFront
+forwards ``/admin/v1/*`` to API Gateway). Folders and pages answer only GET and HEAD; no
+directory listings; paths never leave their folder.
 """
 
 from __future__ import annotations
 
+import http.client
 import mimetypes
 import threading
 from collections.abc import Callable
@@ -15,7 +18,58 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 Page = Callable[[str, str], tuple[str, bytes] | None]  # (path, query) -> (content type, body)
-Mount = Path | Page
+
+
+class Proxy:
+    """Forward requests under the mount, path and query unchanged, to ``origin`` (``http://host:port``):
+    method, headers (``Authorization`` included; ``Host`` becomes the origin's) and body; the
+    origin's status, headers and body come back."""
+
+    _HOP_BY_HOP = frozenset(
+        (
+            "connection",
+            "keep-alive",
+            "proxy-connection",
+            "transfer-encoding",
+            "te",
+            "trailer",
+            "upgrade",
+            "host",
+        )
+    )
+
+    def __init__(self, origin: str) -> None:
+        split = urlsplit(origin)
+        if split.scheme != "http" or not split.hostname:
+            raise ValueError(f"a local proxy forwards to http://host:port, got {origin!r}")
+        self.host, self.port = split.hostname, split.port or 80
+
+    def forward(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        sent = {k: v for k, v in headers if k.lower() not in self._HOP_BY_HOP}
+        sent["Host"] = f"{self.host}:{self.port}"
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        try:
+            connection.request(
+                method,
+                target,
+                body=body if body or method in ("POST", "PUT", "PATCH") else None,
+                headers=sent,
+            )
+            answer = connection.getresponse()
+            data = answer.read()
+            kept = [
+                (k, v)
+                for k, v in answer.getheaders()
+                if k.lower() not in self._HOP_BY_HOP and k.lower() != "content-length"
+            ]
+            return answer.status, kept, data
+        finally:
+            connection.close()
+
+
+Mount = Path | Page | Proxy
 
 _SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -36,17 +90,44 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._serve(head=False)
 
+    def do_POST(self) -> None:
+        self._serve(head=False)
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_POST
+
     def _serve(self, head: bool) -> None:
         split = urlsplit(self.path)
         path = unquote(split.path)
         for prefix, mount in self.server.mounts:
             if path == prefix.rstrip("/") or path.startswith(prefix):
+                if isinstance(mount, Proxy):
+                    self._proxy(mount)
+                    return
+                if self.command not in ("GET", "HEAD"):
+                    self._reply(405, "text/plain; charset=utf-8", b"method not allowed", head=False)
+                    return
                 rest = path[len(prefix) :] if path.startswith(prefix) else ""
                 found = _from_folder(mount, rest) if isinstance(mount, Path) else mount(rest, split.query)
                 if found is not None:
                     self._reply(200, *found, head=head)
                     return
         self._reply(404, "text/plain; charset=utf-8", b"not found", head=head)
+
+    def _proxy(self, proxy: Proxy) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        try:
+            status, headers, data = proxy.forward(self.command, self.path, list(self.headers.items()), body)
+        except OSError:
+            self._reply(502, "text/plain; charset=utf-8", b"bad gateway", head=self.command == "HEAD")
+            return
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
     def _reply(self, status: int, content_type: str, data: bytes, head: bool) -> None:
         self.send_response(status)

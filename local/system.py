@@ -27,7 +27,7 @@ from local.cognito import LocalUserPool
 from local.dispatcher import Dispatcher
 from local.emulators import REGION
 from local.gateway import Authorizer, LocalGateway
-from local.static import Page, StaticServer
+from local.static import Page, Proxy, StaticServer
 from xsell import env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +76,7 @@ class LocalSystem:
                 "/tag/": TAG_DIST,
                 "/admin/": _admin_root(),
                 "/admin/config.json": self._admin_config_page(),
+                "/admin/v1/": Proxy(self.gateway.url),  # as CloudFront: the admin API on the same origin
                 "/assets/": ROOT / "demo" / "assets",
             }
         ).start()
@@ -109,7 +110,7 @@ class LocalSystem:
             "region": pool.region if pool else REGION,
             "userPoolId": pool.user_pool_id if pool else None,
             "userPoolClientId": pool.client_id if pool else None,
-            "apiBase": f"{self.gateway.url}/admin/v1",  # another origin locally: absolute
+            "apiBase": "/admin/v1",  # same origin, as in AWS: the CDN forwards it to the gateway
             "cognitoEndpoint": pool.endpoint if pool else None,
         }
 

@@ -4,20 +4,14 @@
 // referral token to the destination site. It never throws into the host page and
 // writes nothing to the console.
 
+import { type Creative, REF_PARAM, creativeNode } from "./render";
+
 type Args = ArrayLike<unknown>;
 type Props = Record<string, unknown>;
 interface Config {
   site?: string;
   api?: string;
   timeoutMs: number;
-}
-interface Creative {
-  campaign_id: string;
-  creative_id: string;
-  template: string;
-  fields: Record<string, string>;
-  token?: string; // signed by decide: proves impressions and clicks
-  ref?: string; // signed referral token, appended to the link as ?xsell_ref=
 }
 interface Holdout {
   slot: string;
@@ -41,7 +35,6 @@ interface Watch {
   timer?: ReturnType<typeof setTimeout>;
 }
 
-const REF_PARAM = "xsell_ref";
 const OPTOUT_KEY = "xsell_optout";
 const VIEWABLE_RATIO = 0.5; // at least half of the slot on screen ...
 const VIEWABLE_MS = 1000; // ... for one second (IAB/MRC display viewability)
@@ -88,52 +81,12 @@ function endpoint(path: string): string {
   return (config.api || "").replace(/\/$/, "") + path;
 }
 
-function safeUrl(value: unknown): URL | null {
-  if (typeof value !== "string") return null;
-  try {
-    const url = new URL(value, location.href);
-    const loopback = url.hostname === "localhost" || url.hostname === "127.0.0.1";
-    // https only; plain http is accepted for loopback hosts so the local demo works.
-    if (url.protocol === "https:" || (url.protocol === "http:" && loopback)) return url;
-  } catch {
-    noop();
-  }
-  return null;
-}
-
-// ---- rendering -----------------------------------------------------------------
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = "xsell-" + cls;
-  if (text) node.textContent = text;
-  return node;
-}
+// ---- rendering (tag/src/render.ts, shared with the admin page's preview) --------
 
 function build(c: Creative): HTMLAnchorElement | null {
-  const f = c.fields || {};
-  const href = safeUrl(f.link_url);
-  if (!href || !/^(image_banner|text_card|image_text)$/.test(c.template)) return null;
-  if (typeof c.ref === "string") href.searchParams.set(REF_PARAM, c.ref);
-  const link = el("a", "creative");
-  link.href = href.href;
-  link.rel = "noopener";
-  link.setAttribute("data-xsell-campaign", c.campaign_id);
-  link.setAttribute("data-xsell-template", c.template);
-  const image = safeUrl(f.image_url);
-  if (image && c.template !== "text_card") {
-    const img = el("img", "image");
-    img.src = image.href;
-    img.alt = f.alt || f.title || "";
-    link.appendChild(img);
-  }
-  if (c.template !== "image_banner") {
-    if (f.title) link.appendChild(el("strong", "title", f.title));
-    if (f.body) link.appendChild(el("span", "body", f.body));
-    if (f.cta) link.appendChild(el("span", "cta", f.cta));
-  } else if (!link.firstChild) return null; // an image banner whose image was refused
+  const link = creativeNode(c);
   const token = c.token;
-  if (typeof token === "string") {
+  if (link && typeof token === "string") {
     let sent = false;
     const clicked = (e: MouseEvent): void => {
       if (sent || (e.type === "auxclick" && e.button !== 1)) return;

@@ -7,6 +7,9 @@ answers 200 to any accepted token; whatever the deployed Cognito authorizer woul
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from typing import Any
 
 import pytest
@@ -182,5 +185,21 @@ def test_admin_config_json_tells_the_spa_where_to_sign_in(system: LocalSystem, p
     assert config["userPoolId"] == settings.user_pool_id
     assert config["userPoolClientId"] == settings.client_id
     assert config["cognitoEndpoint"] == settings.endpoint
-    assert config["apiBase"] == f"{system.gateway.url}/admin/v1"
+    assert config["apiBase"] == "/admin/v1"  # same origin, as in AWS: the CDN forwards it
     assert config["region"] == settings.region
+
+
+def test_the_cdn_forwards_the_admin_api_with_the_token(system: LocalSystem, admin: dict[str, str]) -> None:
+    assert system.cdn is not None
+    me = f"{system.cdn.url}/admin/v1/me"
+    status, body = get(me, admin["id_token"])
+    assert status == 200 and body["email"] == "auth-admin@xsell.example" and body["role"] == roles.GROUP_ADMIN
+    assert get(me)[0] == 401  # the gateway's authorizer still decides
+    request = urllib.request.Request(
+        f"{system.cdn.url}/admin/v1/campaigns/no-such-campaign?rev=0",
+        method="DELETE",
+        headers={"Authorization": f"Bearer {admin['id_token']}"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(request, timeout=10)
+    assert answer.value.code == 404 and json.loads(answer.value.read())["error"] == "not_found"

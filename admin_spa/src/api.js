@@ -1,0 +1,120 @@
+// The one client of the admin API (/admin/v1). Every answer that is not 2xx becomes an ApiError;
+// `fieldErrors` turns the API's `field` (e.g. "campaign.caps[0].period") into the path of the
+// form input that shows it ("caps[0].period"). A 401 opens the sign-in dialog over the current
+// screen and the call is retried once signed in, so a half-filled form is never lost.
+import { config } from "./config.js";
+import { freshIdToken, requestReauth } from "./auth/session.js";
+
+export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {{error?: string, message?: string, field?: string, current?: any}} body
+   */
+  constructor(status, body) {
+    super(body?.message || body?.error || `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.error || (status === 0 ? "network" : `http_${status}`);
+    this.field = body?.field || null;
+    this.current = body?.current ?? null;
+    this.body = body;
+  }
+}
+
+const KIND_PREFIX = /^(campaign|creative|site|partner|group|settings)\./;
+
+/**
+ * The form path an API `field` names: without the document kind ("campaign.caps[0]" -> "caps[0]"),
+ * and for a publish error ("campaign/x:campaign.caps[0]") the part after the colon.
+ * @param {string | null | undefined} field
+ */
+export function fieldPath(field) {
+  if (!field) return "";
+  const afterColon = field.includes(":") ? field.slice(field.indexOf(":") + 1) : field;
+  return afterColon.replace(KIND_PREFIX, "");
+}
+
+/**
+ * `{path: message}` for a 400 answer (one field), `{"": message}` for any other error.
+ * @param {unknown} error
+ * @returns {Record<string, string>}
+ */
+export function fieldErrors(error) {
+  if (!(error instanceof ApiError)) return { "": error instanceof Error ? error.message : String(error) };
+  if (error.status === 400 && error.field) return { [fieldPath(error.field)]: error.message };
+  return { "": error.message };
+}
+
+/**
+ * The message for one input: its own error, else null. A message for a deeper path shows at its
+ * nearest shown ancestor only if that ancestor asks with `deep`.
+ * @param {Record<string, string>} errors @param {string} path @param {boolean} [deep]
+ */
+export function errorAt(errors, path, deep = false) {
+  if (errors[path]) return errors[path];
+  if (!deep) return null;
+  const key = Object.keys(errors).find((k) => k.startsWith(path + ".") || k.startsWith(path + "["));
+  return key ? errors[key] : null;
+}
+
+/** Error kinds the screens word differently. @param {unknown} error */
+export function errorKind(error) {
+  if (!(error instanceof ApiError)) return "network";
+  if (error.status === 403) return "forbidden";
+  if (error.status === 404) return "not_found";
+  if (error.status === 409) return "conflict";
+  if (error.status === 400) return "invalid";
+  if (error.status === 0) return "network";
+  return "server";
+}
+
+/**
+ * @param {string} method @param {string} path e.g. "/campaigns" @param {unknown} [body]
+ * @param {{raw?: boolean, retried?: boolean}} [options] raw: the Response itself (CSV downloads)
+ * @returns {Promise<any>}
+ */
+export async function request(method, path, body, options = {}) {
+  const token = await freshIdToken();
+  /** @type {Response} */
+  let answer;
+  try {
+    answer = await fetch(config.apiBase.replace(/\/$/, "") + path, {
+      method,
+      headers: {
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new ApiError(0, { error: "network", message: error instanceof Error ? error.message : String(error) });
+  }
+  if (answer.status === 401 && !options.retried) {
+    await requestReauth();
+    return request(method, path, body, { ...options, retried: true });
+  }
+  if (!answer.ok) {
+    const data = await answer.json().catch(() => ({}));
+    throw new ApiError(answer.status, data);
+  }
+  if (options.raw) return answer;
+  return answer.status === 204 ? null : answer.json();
+}
+
+export const api = {
+  /** @param {string} path */
+  get: (path) => request("GET", path),
+  /** @param {string} path @param {unknown} [body] */
+  post: (path, body = {}) => request("POST", path, body),
+  /** @param {string} path @param {unknown} body */
+  put: (path, body) => request("PUT", path, body),
+  /** @param {string} path */
+  del: (path) => request("DELETE", path),
+};
+
+/** "?a=1&b=2" without empty values. @param {Record<string, string | number | null | undefined>} params */
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
+  const text = q.toString();
+  return text ? "?" + text : "";
+}

@@ -1,0 +1,39 @@
+// Home: the live version, what waits for approval, caps near their limit, the last imports.
+import { html } from "../html.js";
+import { t, formatDateTime, formatPercent } from "../i18n.js";
+import { api } from "../api.js";
+import { href } from "../router.js";
+import { Badge, Loadable, Page, useLoad } from "../components.js";
+
+export function Home() {
+  const [load, retry] = useLoad(async () => {
+    const [health, plan, pacing, imports] = await Promise.all([
+      api.get("/health"),
+      api.get("/publish"),
+      api.get("/pacing"),
+      api.get("/imports?limit=5"),
+    ]);
+    return { health, plan, pacing, imports };
+  }, []);
+  return html`<${Page} title=${t("nav.home")}>
+    <${Loadable} load=${load} retry=${retry} empty=${() => false}>
+      ${({ health, plan, pacing, imports }) => {
+        const waiting = plan.changes.filter((c) => c.approval && ["requested", "missing", "stale"].includes(c.approval.status));
+        const ready = plan.changes.filter((c) => c.ready);
+        const warnings = pacing.caps.filter((c) => (c.share ?? 0) >= 0.8);
+        return html`<div class="cards">
+          <section class="card"><h2>${t("home.live")}</h2><p class="big">v${health.config_version}</p>
+            <p><a href=${href("publish")}>${t("home.ready", { n: ready.length })}</a></p></section>
+          <section class="card"><h2>${t("home.waiting")}</h2>
+            ${waiting.length ? html`<ul>${waiting.map((c) => html`<li><a href=${href("campaigns", c.id)}>${c.id}</a> — ${t("approval." + c.approval.status)}</li>`)}</ul>` : html`<p>${t("home.none_waiting")}</p>`}</section>
+          <section class="card"><h2>${t("home.caps")}</h2>
+            ${warnings.length ? html`<ul>${warnings.map((c) => html`<li><${Badge} tone=${c.share >= 1 ? "bad" : "warn"}>${formatPercent(c.share)}<//> ${c.subject} · ${t("metric." + c.metric)} / ${t("period." + c.period)}</li>`)}</ul>` : html`<p>${t("home.caps_ok")}</p>`}
+            <p><a href=${href("volume")}>${t("nav.volume")}</a></p></section>
+          <section class="card"><h2>${t("home.imports")}</h2>
+            ${imports.length ? html`<ul>${imports.map((j) => html`<li>${formatDateTime(j.started_at)} ${j.partner}/${t("dataset." + j.dataset)} — ${t("job." + j.status)}</li>`)}</ul>` : html`<p>${t("imports.none")}</p>`}
+            <p><a href=${href("imports")}>${t("nav.imports")}</a></p></section>
+        </div>`;
+      }}
+    <//>
+  <//>`;
+}

@@ -1,0 +1,72 @@
+// Preview / QA: mint a one-hour preview token for a live campaign and see what decide would show
+// with it. Decide refuses browser origins that are not the site's own (the admin page's included),
+// so the page shows the token, the decide request to send from a server or the shell, and the
+// live creative drawn by the real tag renderer.
+import { useState } from "preact/hooks";
+import { html } from "../html.js";
+import { t, formatDateTime } from "../i18n.js";
+import { api, errorAt, fieldErrors } from "../api.js";
+import { CodeBlock, ErrorBox, Field, Loadable, Page, fieldId, useLoad } from "../components.js";
+import { CreativePreview } from "./creative.js";
+
+function Mint({ campaigns }) {
+  const [campaign, setCampaign] = useState(campaigns[0]?.id || "");
+  const [site, setSite] = useState("");
+  const [creative, setCreative] = useState("");
+  const [errors, setErrors] = useState(/** @type {Record<string, string>} */ ({}));
+  const [token, setToken] = useState(/** @type {any} */ (null));
+  const chosen = campaigns.find((c) => c.id === campaign);
+  const live = chosen?.live || {};
+  const mint = async (e) => {
+    e.preventDefault();
+    setErrors({});
+    try {
+      setToken(await api.post("/previews", { campaign_id: campaign, site_id: site || undefined, creative_id: creative || undefined }));
+    } catch (error) {
+      setErrors(fieldErrors(error));
+      setToken(null);
+    }
+  };
+  const shown = (live.creatives || []).filter((c) => !creative || c.creative_id === creative);
+  const siteId = token?.sites?.[0] || site || (live.source_sites || [])[0];
+  const body = token ? JSON.stringify({ site: siteId, customer: { id: "qa-preview" }, slots: live.slots || [], preview: token.token }) : "";
+  return html`<form class="panel" onSubmit=${mint}>
+    <div class="grid3">
+      <${Field} id=${fieldId("campaign_id")} label=${t("preview.campaign")} error=${errorAt(errors, "campaign_id")}>
+        <select id=${fieldId("campaign_id")} value=${campaign} onChange=${(e) => { setCampaign(e.currentTarget.value); setToken(null); }}>
+          ${campaigns.map((c) => html`<option value=${c.id}>${c.id}</option>`)}
+        </select>
+      <//>
+      <${Field} id=${fieldId("site_id")} label=${t("preview.site")} error=${errorAt(errors, "site_id")}>
+        <select id=${fieldId("site_id")} value=${site} onChange=${(e) => setSite(e.currentTarget.value)}>
+          <option value="">${t("preview.any_site")}</option>${(live.source_sites || []).map((s) => html`<option value=${s}>${s}</option>`)}
+        </select>
+      <//>
+      <${Field} id=${fieldId("creative_id")} label=${t("preview.creative")} error=${errorAt(errors, "creative_id")}>
+        <select id=${fieldId("creative_id")} value=${creative} onChange=${(e) => setCreative(e.currentTarget.value)}>
+          <option value="">${t("preview.any_creative")}</option>${(live.creatives || []).map((c) => html`<option value=${c.creative_id}>${c.creative_id}</option>`)}
+        </select>
+      <//>
+    </div>
+    ${errors[""] ? html`<${ErrorBox} error=${new Error(errors[""])} />` : null}
+    <button type="submit" class="primary">${t("preview.mint")}</button>
+    ${token ? html`<div class="result" data-testid="preview-token">
+      <p role="status">✓ ${t("preview.minted", { at: formatDateTime(token.expires_at) })}</p>
+      <${CodeBlock} id="preview-token-code" label=${t("preview.token")} code=${token.token} />
+      <${CodeBlock} id="preview-curl" label=${t("preview.decide")} code=${`curl -s -X POST '<API>/v1/decide' -H 'Content-Type: application/json' -d '${body}'`} />
+      <p class="hint">${t("preview.why_curl")}</p>
+      <h2>${t("preview.would_show")}</h2>
+      ${shown.map((c) => html`<${CreativePreview} creative=${{ ...c, creative_id: c.creative_id }} width=${375} label=${`${c.creative_id} · ${t("creative.phone")}`} />`)}
+    </div>` : null}
+  </form>`;
+}
+
+export function Preview() {
+  const [load, retry] = useLoad(() => api.get("/campaigns"), []);
+  return html`<${Page} title=${t("nav.preview")}>
+    <p class="hint">${t("preview.intro")}</p>
+    <${Loadable} load=${load} retry=${retry} empty=${(list) => !list.some((c) => c.live)} emptyText=${t("preview.none")}>
+      ${(list) => html`<${Mint} campaigns=${list.filter((c) => c.live)} />`}
+    <//>
+  <//>`;
+}

@@ -66,6 +66,7 @@ class DeliveryStack(Stack):
         api: apigw.RestApi,
         user_pool: cognito.IUserPool,
         spa_client: cognito.IUserPoolClient,
+        drop_bucket: s3.IBucket | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -79,7 +80,7 @@ class DeliveryStack(Stack):
         self.tag_bucket = secure_bucket(self, "Tag", access_logs=self.logs)
         self.admin_spa_bucket = secure_bucket(self, "AdminSpa", access_logs=self.logs)
 
-        headers = self._security_headers(stage)
+        headers = self._security_headers(stage, drop_bucket)
         tag_origin = origins.S3BucketOrigin.with_origin_access_control(self.tag_bucket)
         spa_origin = origins.S3BucketOrigin.with_origin_access_control(self.admin_spa_bucket)
         # origin path "/<stage name>": /v1/decide reaches the stage's /v1/decide resource.
@@ -179,7 +180,9 @@ class DeliveryStack(Stack):
         CfnOutput(self, "TagUrl", value=f"{base}/tag/")
         CfnOutput(self, "AdminUrl", value=f"{base}/admin/")
 
-    def _security_headers(self, stage: StageConfig) -> dict[str, cf.ResponseHeadersPolicy]:
+    def _security_headers(
+        self, stage: StageConfig, drop_bucket: s3.IBucket | None
+    ) -> dict[str, cf.ResponseHeadersPolicy]:
         def behavior(csp: str | None) -> cf.ResponseSecurityHeadersBehavior:
             return cf.ResponseSecurityHeadersBehavior(
                 strict_transport_security=cf.ResponseHeadersStrictTransportSecurity(
@@ -202,12 +205,24 @@ class DeliveryStack(Stack):
                 ),
             )
 
-        # The SPA talks only to its own origin (admin API through /admin/v1) and to
-        # Cognito for sign-in; images for creative previews may come from any https host.
+        # The SPA talks only to its own origin (admin API through /admin/v1), to Cognito
+        # for sign-in and to the drop bucket's regional S3 endpoint (presigned uploads go
+        # straight to S3); images for creative previews may come from any https host.
+        # No 'unsafe-inline': index.html has no inline script or style and the SPA sets
+        # styles only through the style property (CSSOM), which CSP does not restrict.
+        # boto3 presigns with the bucket's global name (<bucket>.s3.amazonaws.com): allow both.
+        s3_endpoint = (
+            f"https://{drop_bucket.bucket_regional_domain_name} https://{drop_bucket.bucket_domain_name}"
+            if drop_bucket is not None
+            # Without the bucket (its generated name would tie this stack to Ingest's): any
+            # bucket's regional or global name. script-src stays 'self', so nothing injected
+            # can use it.
+            else f"https://*.s3.{stage.region}.amazonaws.com https://*.s3.amazonaws.com"
+        )
         spa_csp = (
-            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "default-src 'self'; script-src 'self'; style-src 'self'; "
             "img-src 'self' https: data:; "
-            f"connect-src 'self' https://cognito-idp.{stage.region}.amazonaws.com; "
+            f"connect-src 'self' https://cognito-idp.{stage.region}.amazonaws.com {s3_endpoint}; "
             "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
         )
         return {

@@ -79,6 +79,17 @@ class IngestStack(Stack):
             ],
         )
 
+        # The admin SPA PUTs partner files straight to S3 with presigned URLs. Its origin
+        # (the CloudFront or custom domain) is not known in this stack, so any https origin
+        # may PUT, without credentials: the URL's signature, scoped to one key and a few
+        # minutes, is the authorization, and CORS only decides which pages may read the answer.
+        self.drop_bucket.add_cors_rule(
+            allowed_methods=[s3.HttpMethods.PUT],
+            allowed_origins=["https://*"],
+            allowed_headers=["*"],  # whatever headers the API signed into the URL
+            max_age=3000,
+        )
+
         self.dlq = sqs.Queue(
             self,
             "ImportDlq",

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 
+from tests.bench import spa
 from tests.bench.decide import run_import_ratio
 
 INSTANCES = 8
@@ -22,6 +23,7 @@ def run() -> Iterator[tuple[str, float, str]]:
     for name, value, unit in run_import_ratio():
         if name == "decide.import_ratio":
             yield "admin.decide_import_ratio_after", value, unit
+    yield from spa.run()
 
 
 def run_publish_to_serving() -> Iterator[tuple[str, float, str]]:

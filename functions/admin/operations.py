@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from functions.admin import requests
 from xsell.admin import contract as c
+from xsell.admin import explain
 from xsell.admin import operations as ops
 from xsell.admin.access import Principal
 
@@ -169,6 +170,35 @@ def create_preview() -> dict[str, Any]:
         site_id=request.get("site_id"),
         creative_id=request.get("creative_id"),
     )
+
+
+EXPLAIN_REQUEST: c.Schema = {
+    "title": "ExplainRequest",
+    "type": "object",
+    "required": ["site_id", "slot", "customer_id"],
+    "properties": {
+        "site_id": {"type": "string", "maxLength": 64},
+        "slot": {"type": "string", "maxLength": 64},
+        "customer_id": {"type": "string", "maxLength": 128},
+    },
+}
+
+
+@router.post(
+    "/admin/v1/previews/explain",
+    **c.route(
+        "explainDecision",
+        "Which campaign a test customer would get in a slot, and why not the others",
+        TAG,
+        (c.OBJECT, "The winner (caps aside) and each campaign of the site with its reason."),
+        body=(EXPLAIN_REQUEST, "The site, the slot and the test customer."),
+        not_found="The site is not in the live config version.",
+        **BAD,
+    ),
+)
+def explain_decision() -> dict[str, Any]:
+    request = body(EXPLAIN_REQUEST)
+    return explain.explain(principal(), request["site_id"], request["slot"], request["customer_id"])
 
 
 @router.get(

@@ -176,6 +176,8 @@ class ApiStack(Stack):
         tables.grant(admin.function, "jobs", read=True)
         # The audit log is append-only: conditional puts and queries, no update, no delete.
         tables.grant_actions(admin.function, "audit", ["dynamodb:PutItem", "dynamodb:Query"])
+        # Preview/QA reads a test customer's profile and state (the one BatchGetItem decide makes).
+        tables.grant_actions(admin.function, "profiles", ["dynamodb:BatchGetItem"])
         # Pacing reads the cap and ledger counters by key.
         tables.grant_actions(admin.function, "counters", ["dynamodb:GetItem"])
         # Site secret rotation writes a new version of the deployment secret.

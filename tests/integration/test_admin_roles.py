@@ -79,6 +79,12 @@ CASES: list[tuple[str, str, Any, dict[str, int]]] = [
     ("GET", "/sites/umi-web/tag", None, dict(admin=OK, hana=NO, viewer=OK, nobody=NO)),
     ("POST", f"/sites/{SITE}/secret", {"overlap_hours": 1}, dict(admin=OK, hana=NO, viewer=NO, nobody=NO)),
     ("POST", "/previews", {"campaign_id": FOREIGN}, dict(admin=OK, hana=NO, viewer=OK, nobody=NO)),
+    (
+        "POST",
+        "/previews/explain",
+        {"site_id": "umi-web", "slot": "top-banner", "customer_id": "C000001"},
+        dict(admin=OK, hana=NO, viewer=OK, nobody=NO),
+    ),
     ("GET", "/users", None, dict(admin=OK, hana=NO, viewer=NO, nobody=NO)),
     ("GET", "/pacing", None, dict(admin=OK, hana=OK, viewer=OK, nobody=NO)),
     ("GET", "/reports", None, dict(admin=OK, hana=OK, viewer=OK, nobody=NO)),

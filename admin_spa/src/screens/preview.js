@@ -61,9 +61,46 @@ function Mint({ campaigns }) {
   </form>`;
 }
 
+/** Which campaign a test customer gets in a slot, and why not the others (POST /previews/explain). */
+function Explain({ sites }) {
+  const [form, setForm] = useState({ site_id: sites[0]?.id || "", slot: (sites[0]?.data?.slots || [])[0] || "", customer_id: "" });
+  const [errors, setErrors] = useState(/** @type {Record<string, string>} */ ({}));
+  const [answer, setAnswer] = useState(/** @type {any} */ (null));
+  const run = async (e) => {
+    e.preventDefault();
+    setErrors({});
+    try {
+      setAnswer(await api.post("/previews/explain", form));
+    } catch (error) {
+      setErrors(fieldErrors(error));
+      setAnswer(null);
+    }
+  };
+  const input = (name, type = "text") => html`<${Field} id=${fieldId("explain-" + name)} label=${t("explain." + name)} error=${errorAt(errors, name)}>
+    <input id=${fieldId("explain-" + name)} type=${type} value=${form[name]} onInput=${(e) => setForm({ ...form, [name]: e.currentTarget.value })} />
+  <//>`;
+  return html`<form class="panel" onSubmit=${run} aria-label=${t("explain.title")}>
+    <h2>${t("explain.title")}</h2>
+    <div class="grid3">${input("site_id")}${input("slot")}${input("customer_id")}</div>
+    ${errors[""] ? html`<${ErrorBox} error=${new Error(errors[""])} />` : null}
+    <button type="submit">${t("explain.run")}</button>
+    ${answer ? html`<div class="result" data-testid="explain-result">
+      <p role="status">${answer.winner ? t("explain.winner", { id: answer.winner.campaign_id }) : t("explain.nobody")}</p>
+      <table class="list"><caption class="sr-only">${t("explain.title")}</caption>
+        <thead><tr><th scope="col">${t("explain.campaign")}</th><th scope="col">${t("explain.priority")}</th><th scope="col">${t("explain.verdict")}</th></tr></thead>
+        <tbody>${answer.campaigns.map((c) => html`<tr data-campaign=${c.campaign_id}><td>${c.campaign_id} → ${c.destination_brand}</td><td>${c.priority}</td>
+          <td>${c.wins ? "✓ " + t("explain.wins") : c.eligible ? t("explain.eligible") : "✗ " + t("explain.reason." + c.reason)}</td></tr>`)}</tbody>
+      </table>
+      <p class="hint">${t("explain.note")}</p>
+    </div>` : null}
+  </form>`;
+}
+
 export function Preview() {
   const [load, retry] = useLoad(() => api.get("/campaigns"), []);
+  const [sites] = useLoad(() => api.get("/sites"), []);
   return html`<${Page} title=${t("nav.preview")}>
+    ${sites.status === "ready" && sites.data.length ? html`<${Explain} sites=${sites.data} />` : null}
     <p class="hint">${t("preview.intro")}</p>
     <${Loadable} load=${load} retry=${retry} empty=${(list) => !list.some((c) => c.live)} emptyText=${t("preview.none")}>
       ${(list) => html`<${Mint} campaigns=${list.filter((c) => c.live)} />`}

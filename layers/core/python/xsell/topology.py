@@ -62,6 +62,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
                 env.DROP_BUCKET,
                 env.COUNTERS_TABLE,  # pacing: caps used and reciprocity ledgers
                 env.SECRET,  # preview tokens, site secret rotation
+                env.PROFILES_TABLE,  # preview/QA: read a test customer's profile and state
             ),
             "Admin API behind Cognito for the marketer SPA",
             # The users screen lists the pool; snippets name the public host (a custom domain);

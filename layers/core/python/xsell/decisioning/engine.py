@@ -147,19 +147,33 @@ def build_index(campaigns: Sequence[Campaign]) -> dict[tuple[str, str], tuple[tu
     return index
 
 
-def eligible(campaign: Campaign, site: Site, facts: Facts) -> bool:
-    """Whether ``campaign`` may speak to this customer on this site now (caps aside)."""
+# Why a campaign may not speak to a customer (``ineligibility``); the admin's preview shows them.
+OWN_BRAND, OPTED_OUT, USES_DESTINATION = "own_brand", "opted_out", "uses_destination"
+OUTSIDE_SCHEDULE, GUARDED, NOT_TARGETED = "outside_schedule", "guarded", "not_targeted"
+
+
+def ineligibility(campaign: Campaign, site: Site, facts: Facts) -> str | None:
+    """Why ``campaign`` may not speak to this customer on this site now (caps aside); None if it may."""
     destination = campaign.destination_brand
     if destination == site.brand:
-        return False  # a referral always leaves the brand the customer is on
+        return OWN_BRAND  # a referral always leaves the brand the customer is on
     optouts = facts.optouts
     if optouts and ("all" in optouts or destination in optouts):
-        return False
+        return OPTED_OUT
     if campaign.only_new_to_destination and destination in facts.brands:
-        return False
-    return (
-        campaign.schedule.is_open(facts.now) and not campaign.kept_home(facts) and campaign.targeting(facts)
-    )
+        return USES_DESTINATION
+    if not campaign.schedule.is_open(facts.now):
+        return OUTSIDE_SCHEDULE
+    if campaign.kept_home(facts):
+        return GUARDED
+    if not campaign.targeting(facts):
+        return NOT_TARGETED
+    return None
+
+
+def eligible(campaign: Campaign, site: Site, facts: Facts) -> bool:
+    """Whether ``campaign`` may speak to this customer on this site now (caps aside)."""
+    return ineligibility(campaign, site, facts) is None
 
 
 def stable_fraction(*parts: str) -> float:

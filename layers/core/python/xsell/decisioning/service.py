@@ -123,7 +123,7 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _facts(
+def customer_facts(
     customer_id: str,
     site: engine.Site,
     request: DecideRequest,
@@ -131,6 +131,7 @@ def _facts(
     visit: customer_store.Visit,
     now: dt.datetime,
 ) -> Facts:
+    """What targeting reads about this customer and page (decide, and the admin's explain)."""
     brands: dict[str, BrandUsage] = {}
     attributes: dict[str, Any] = {}
     profile = profile or {}
@@ -255,7 +256,7 @@ def _choose_and_record(
     state = known.state
     for attempt in range(ROUNDS + 1):
         visit = customer_store.this_visit(state, site.site_id, request.page_category, moment)
-        facts = _facts(customer_id, site, request, known.profile, visit, moment)
+        facts = customer_facts(customer_id, site, request, known.profile, visit, moment)
         plans: dict[str, volume.Plan] = {}
         accept = _acceptor(snapshot, site, moment, pool, state, plans, frequency_ok=attempt < ROUNDS)
         choices = engine.choose(snapshot, site, request.slots, facts, accept)

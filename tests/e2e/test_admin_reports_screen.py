@@ -38,3 +38,22 @@ def test_a_brand_marketer_reads_the_pair_matrix_for_their_brand(demo_system, pag
     text = download.value.path().read_bytes().decode("utf-8-sig")
     exported = list(csv.reader(io.StringIO(text)))
     assert exported[0][:2] == header[:2] and len(exported) == len(rows) + 1
+
+
+def test_the_volume_screen_charts_30_days_of_referrals_per_brand(demo_system, page) -> None:
+    seed.seed_events(demo_system.resources.events_bucket)
+    sign_in(page, demo_system, user(demo_system, "trend-admin", roles.GROUP_ADMIN))
+    go(page, demo_system, "volume")
+    chart = page.locator("figure.trend svg")
+    chart.wait_for(timeout=60_000)
+    assert chart.locator("polyline").count() == 2 * 3  # sent and received, for each demo brand
+    page.locator("details summary").click()
+    cells = page.locator("details table tbody tr").first.locator("td").all_inner_texts()
+    assert len(cells) == 1 + 2 * 3
+    totals = page.locator("details table tbody tr").evaluate_all(
+        "rows => rows.map(r => [...r.querySelectorAll('td')].slice(1)"
+        ".map(c => Number(c.textContent.replace(/,/g, ''))))"
+    )
+    assert sum(map(sum, totals)) > 0
+    shoot(page, "volume-trend")
+    axe(page, "volume-trend")

@@ -4,6 +4,7 @@ import { html } from "../html.js";
 import { t, formatDateTime, formatNumber, formatPercent } from "../i18n.js";
 import { api } from "../api.js";
 import { Bar, Loadable, Page, useLoad } from "../components.js";
+import { ReferralTrend } from "./trend.js";
 
 export function Volume() {
   const [load, retry] = useLoad(() => api.get("/pacing"), []);
@@ -28,5 +29,6 @@ export function Volume() {
             <td>${t("volume.rule_text", { ratio: p.ratio, allowance: formatNumber(p.allowance) })}</td></tr>`)}</tbody></table>`
           : html`<p class="notice empty">${t("volume.no_pairs")}</p>`}`}
     <//>
+  <${ReferralTrend} />
   <//>`;
 }

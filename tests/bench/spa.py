@@ -31,19 +31,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from demo.users import PASSWORD
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "admin_spa" / "dist"
 RUNS = 5
-PASSWORD = "Demo-pass-2026!"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SESSION_KEY = "xsell.session"  # admin_spa/src/auth/session.js
 
 # Runs before any page script: records performance.now() the first moment campaign rows are

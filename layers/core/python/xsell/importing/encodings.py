@@ -105,14 +105,7 @@ class LineDecoder:
         return text, None
 
     def _expect_utf8(self, line: bytes) -> Decoded:
-        try:
-            return line.decode(UTF8), None
-        except UnicodeDecodeError as exc:
-            return (
-                line.decode(UTF8, "replace"),
-                f"not UTF-8 text like the rest of the file (byte 0x{line[exc.start]:02X} at position "
-                f"{exc.start + 1} of the line): the file mixes encodings",
-            )
+        return self._expect(line, UTF8, "UTF-8")
 
     def _expect_cp932(self, line: bytes) -> Decoded:
         # Valid UTF-8 with non-ASCII characters is practically never real CP932 text

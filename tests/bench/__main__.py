@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 
-from tests.bench import admin, decide, imports, runtime, tag
+from tests.bench import admin, decide, imports, reports, runtime, tag
 
 Figure = tuple[str, float, str]
 SUITES: dict[str, Callable[[], Iterator[Figure]]] = {
@@ -19,6 +19,7 @@ SUITES: dict[str, Callable[[], Iterator[Figure]]] = {
     "tag": tag.run,
     "local": runtime.run,
     "admin": admin.run,
+    "reports": reports.run,
 }
 
 

@@ -10,7 +10,7 @@ const DAYS = 30;
 const W = 720;
 const H = 220;
 const PAD = 32;
-const COLOURS = ["#c2185b", "#00796b", "#1565c0", "#6a1b9a", "#ef6c00", "#2e7d32"];
+const COLOURS = ["#c2185b", "#00796b", "#1565c0", "#6a1b9a", "#a84300", "#2e7d32"]; // each ≥ 4.5:1 on white (legend text)
 
 /** The last `n` days up to today in Asia/Tokyo, as YYYY-MM-DD. @param {number} n */
 export function tokyoDays(n, now = new Date()) {

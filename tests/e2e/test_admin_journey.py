@@ -9,29 +9,19 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any
 
 from demo.users import PASSWORD
+from tests import admin_api
+from tests.e2e.pages import wait_for_banner
 from xsell import roles
 from xsell.admin import configs
-from xsell.decisioning.service import DEFAULT_TTL_SECONDS
 
 
 def call(system: Any, token: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        f"{system.gateway.url}/admin/v1{path}",
-        data=None if body is None else json.dumps(body).encode(),
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
+    status, raw = admin_api.call(system, token, method, path, body)
+    return status, json.loads(raw)
 
 
 def signed_in(system: Any, email: str, role: str, brand: str) -> str:
@@ -84,19 +74,11 @@ def test_a_campaign_from_hana_to_tabi_goes_live_after_tabi_approves(demo_system,
 
     customer = f"journey-{tag}"  # new to every brand: eligible for a referral to tabi
     try:
-        while True:
-            page.goto(f"{demo_system.site_urls['hana']}/?customer={customer}")
-            banner = page.locator("[data-xsell-slot='top-banner'] a.xsell-creative")
-            banner.wait_for(timeout=10_000)
-            if banner.get_attribute("data-xsell-campaign") == campaign_id:
-                break
-            assert time.monotonic() - live_at < DEFAULT_TTL_SECONDS + 1, "not served within the TTL"
-            time.sleep(1)
+        banner = wait_for_banner(
+            page, f"{demo_system.site_urls['hana']}/?customer={customer}", campaign_id, live_at
+        )
         assert banner.locator(".xsell-title").inner_text() == title
         assert page.console_messages == []
     finally:
         configs.publish_documents({}, note="test: journey cleanup", remove=[("campaign", campaign_id)])
-        snapshots = handler_module("decide").snapshots
-        snapshots.ttl, ttl = 0.0, snapshots.ttl  # the demo pages of later tests see the demo again
-        snapshots.get()
-        snapshots.ttl = ttl
+        handler_module("decide").snapshots.refresh()  # later tests see the demo config again

@@ -9,8 +9,6 @@ by the admin either aim at documents made for this module or stop at a check aft
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any
 
@@ -18,6 +16,7 @@ import pytest
 
 from demo.users import PASSWORD
 from local.openapi import DOCUMENT
+from tests import admin_api
 from xsell import roles
 from xsell.admin import audit
 from xsell.admin.access import Principal
@@ -118,20 +117,6 @@ def test_every_admin_route_has_a_case_for_every_role():
     assert all(set(expected) == set(ROLES) for *_, expected in CASES)
 
 
-def _call(system: Any, token: str, method: str, path: str, body: Any) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        f"{system.gateway.url}/admin/v1{path}",
-        data=None if body is None else json.dumps(body).encode(),
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
-
-
 @pytest.fixture(scope="module")
 def tokens(local_system) -> dict[str, str]:
     from xsell.admin import configs
@@ -174,7 +159,7 @@ def _body(kind: Any) -> Any:
 )
 def test_each_role_gets_exactly_what_it_may(local_system, tokens, role, method, path, body, expected):
     drafts_before = {k: store.drafts(k) for k in ("site", "creative", "campaign")}
-    status, answer = _call(local_system, tokens[role], method, path, _body(body))
+    status, answer = admin_api.call(local_system, tokens[role], method, path, _body(body))
     assert status == expected[role], answer[:300]
     if status == NO:
         assert json.loads(answer)["error"] == "forbidden"
@@ -184,5 +169,8 @@ def test_each_role_gets_exactly_what_it_may(local_system, tokens, role, method, 
 def test_a_refusal_leaves_no_audit_entry(local_system, tokens):
     admin = Principal("auditor", "auditor@xsell.example", roles.GROUP_ADMIN, None)
     before = len(audit.search(admin, obj=f"campaign/{FOREIGN}"))
-    assert _call(local_system, tokens["hana"], "PUT", f"/campaigns/{FOREIGN}", _body("campaign"))[0] == NO
+    assert (
+        admin_api.call(local_system, tokens["hana"], "PUT", f"/campaigns/{FOREIGN}", _body("campaign"))[0]
+        == NO
+    )
     assert len(audit.search(admin, obj=f"campaign/{FOREIGN}")) == before

@@ -64,6 +64,11 @@ class SnapshotCache:
             self._checked = now
             return self._snapshot
 
+    def refresh(self) -> engine.Snapshot:
+        """Check the live pointer now, whatever the TTL (tests and benchmarks after a publish)."""
+        self._checked = float("-inf")
+        return self.get()
+
 
 def check_origin(site: engine.Site, origin: str | None) -> str | None:
     """The origin to allow in the CORS answer; OriginRejected for a browser origin not listed.

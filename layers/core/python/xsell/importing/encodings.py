@@ -120,14 +120,7 @@ class LineDecoder:
                 line.decode(UTF8),
                 "UTF-8 text in a Shift_JIS (CP932) file: the file mixes encodings",
             )
-        try:
-            return line.decode(CP932), None
-        except UnicodeDecodeError as exc:
-            return (
-                line.decode(CP932, "replace"),
-                f"not Shift_JIS (CP932) text like the rest of the file (byte 0x{line[exc.start]:02X} "
-                f"at position {exc.start + 1} of the line): the file mixes encodings",
-            )
+        return self._expect(line, CP932, "Shift_JIS (CP932)")
 
     def _expect(self, line: bytes, codec: str, name: str) -> Decoded:
         try:

@@ -1,0 +1,23 @@
+"""Calling the admin API over HTTP through the local gateway, signed in with an ID token."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+
+def call(system: Any, token: str, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
+    """``(status, raw body)`` of ``method /admin/v1<path>``; HTTP errors are answers too."""
+    request = urllib.request.Request(
+        f"{system.gateway.url}/admin/v1{path}",
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()

@@ -45,10 +45,15 @@ def demo(customers: int) -> None:
         seed.seed_events(system.resources.events_bucket)
         statuses = seed.wait_for_jobs(refs)
         print(f"\nxsell demo is up ({time.monotonic() - started:.1f}s); imports: {', '.join(statuses)}\n")
-        showcase = seed.showcase_customers(system.gateway.url)  # a customer who sees a banner
+        showcase = seed.showcase_customers(
+            system.gateway.url, system.site_urls
+        )  # a customer who sees a banner
         for brand, url in system.site_urls.items():
             shown = showcase.get(brand)
-            print(f"  brand site {brand:<5} {url}/?customer={shown or 'C000001'}")
+            if shown:
+                print(f"  brand site {brand:<5} {url}/?customer={shown}")
+            else:  # never a customer who sees nothing: the page's note says why for each one
+                print(f"  brand site {brand:<5} {url}/  (no demo customer gets a banner here now)")
         print(f"  admin page       {system.cdn.url}/admin/")
         print(f"  tag              {system.cdn.url}/tag/tag.js")
         print(f"  API              {system.gateway.url}/v1/decide")

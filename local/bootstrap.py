@@ -107,8 +107,8 @@ def bootstrap() -> LocalResources:
                     "Filter": {
                         "Key": {
                             "FilterRules": [
+                                # No suffix rule, as in AWS: misnamed files get a rejected job.
                                 {"Name": "prefix", "Value": topology.DROP_PREFIX},
-                                {"Name": "suffix", "Value": topology.DROP_SUFFIX},
                             ]
                         }
                     },

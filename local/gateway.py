@@ -27,6 +27,9 @@ STAGE = "local"
 # What API Gateway answers when the authorizer refuses a token: the stack replaces its default
 # ``{"message": "Unauthorized"}`` with the API's own error shape (infra/stacks/api.py).
 UNAUTHORIZED = b'{"error":"not_signed_in","message":"Unauthorized"}'
+# What a REST API answers for a path or method it has no route for (TRACE, CONNECT, any unknown
+# verb included): a 403, not a 404 or 405.
+MISSING_AUTHENTICATION_TOKEN = b'{"message":"Missing Authentication Token"}'
 MAX_BODY = 1024 * 1024  # API Gateway's own limit is 10 MB; the public API needs far less
 
 
@@ -163,9 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(length) if length else b""
         if found is None:
-            self._reply(
-                404, {"content-type": "application/json"}, b'{"message":"Missing Authentication Token"}'
-            )
+            self._reply(403, {"content-type": "application/json"}, MISSING_AUTHENTICATION_TOKEN)
             return
         route, params = found
         headers = dict(self.headers)
@@ -200,9 +201,17 @@ class _Handler(BaseHTTPRequestHandler):
         lines.append(f"content-length: {len(data)}")
         if self.close_connection:
             lines.append("connection: close")
-        self.wfile.write("\r\n".join(lines).encode("latin-1", "replace") + b"\r\n\r\n" + data)
+        body = b"" if self.command == "HEAD" else data  # a HEAD answer has the headers of a GET only
+        self.wfile.write("\r\n".join(lines).encode("latin-1", "replace") + b"\r\n\r\n" + body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, CONNECT, PROPFIND, ...) goes through routing as well, where it
+        matches no route, instead of getting http.server's 501 page."""
+        if name.startswith("do_") and self.command and name == f"do_{self.command}":
+            return self._serve
+        raise AttributeError(name)
 
 
 class _GatewayServer(ThreadingHTTPServer):

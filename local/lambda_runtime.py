@@ -55,6 +55,16 @@ def handler_module(name: str) -> ModuleType:
         return _modules[name]
 
 
+def new_environments() -> None:
+    """The next invocation of each function cold-starts, as after a new deployment: a handler
+    imported before runs its module code again (a fresh config snapshot and leased blocks).
+    A local system calls this when it starts, so one started after another in the same process
+    never serves from the first one's state."""
+    with _lock:
+        for module in _modules.values():
+            importlib.reload(module)
+
+
 def invoke(name: str, event: dict[str, Any]) -> Any:
     context = LocalContext(function_name=f"xsell-{name}")
     return handler_module(name).lambda_handler(event, context)

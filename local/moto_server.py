@@ -3,6 +3,9 @@
 moto's own ``moto_server`` is threaded and its backends are not atomic under
 concurrent requests; serving one request at a time keeps every emulated service
 consistent. Run as ``python -m local.moto_server --port N``.
+
+Its listen backlog is raised from werkzeug's 128, like every local server's: a burst of new
+connections waits for its turn instead of being reset.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ from __future__ import annotations
 import argparse
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import run_simple
+from werkzeug import serving
 
 from local import moto_firehose
+
+BACKLOG = 512
 
 
 def main() -> None:
@@ -22,7 +27,8 @@ def main() -> None:
     args = parser.parse_args()
     moto_firehose.install()  # Firehose -> S3 object keys as AWS writes them
     app = DomainDispatcherApplication(create_backend_app)
-    run_simple(args.host, args.port, app, threaded=False, use_reloader=False)
+    serving.BaseWSGIServer.request_queue_size = BACKLOG  # read when the server starts listening
+    serving.run_simple(args.host, args.port, app, threaded=False, use_reloader=False)
 
 
 if __name__ == "__main__":

@@ -155,6 +155,7 @@ def _from_folder(folder: Path, rest: str) -> tuple[str, bytes] | None:
 
 class _StaticServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 512  # socketserver's default of 5 resets a burst of new connections
     mounts: list[tuple[str, Mount]]
 
 

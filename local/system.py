@@ -15,12 +15,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 
 from demo import site as demo_site
 from demo.brands import BRANDS, Brand
+from local import lambda_runtime
 from local.authorizer import JwtAuthorizer
 from local.bootstrap import LocalResources, bootstrap
 from local.cognito import LocalUserPool
@@ -29,6 +30,7 @@ from local.emulators import REGION
 from local.gateway import Authorizer, LocalGateway
 from local.static import Page, Proxy, StaticServer
 from xsell import env
+from xsell.dal import aws, secrets
 
 ROOT = Path(__file__).resolve().parent.parent
 TAG_DIST = ROOT / "tag" / "dist"
@@ -62,6 +64,11 @@ class LocalSystem:
     sites: dict[str, StaticServer] = field(default_factory=dict, init=False)
 
     def start(self) -> LocalSystem:
+        # Clients and handler state of a system started earlier in this process point at its
+        # emulators: forget them before anything reaches the ones in the environment now.
+        aws.reset()
+        secrets.forget()
+        lambda_runtime.new_environments()
         self.resources = bootstrap()
         authorizer = self.authorizer
         if authorizer is None:
@@ -91,11 +98,16 @@ class LocalSystem:
         return self
 
     def _page(self, brand: Brand, tag_snippet: str) -> Page:
+        """The brand's page, rendered per request: its demo note explains ``?customer=``."""
         assert self.gateway is not None
-        body = demo_site.render(brand, tag_snippet, self.gateway.url)
+        api_url = self.gateway.url
 
         def page(rest: str, query: str) -> tuple[str, bytes] | None:
-            return ("text/html; charset=utf-8", body) if rest in ("", "index.html") else None
+            if rest not in ("", "index.html"):
+                return None
+            customer = parse_qs(query).get("customer", [""])[-1]
+            note = demo_site.explanation(brand, customer)
+            return ("text/html; charset=utf-8", demo_site.render(brand, tag_snippet, api_url, note))
 
         return page
 

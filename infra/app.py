@@ -76,7 +76,12 @@ def build(app: cdk.App, *, nag: bool = True) -> XsellApp:
         app, name("Admin"), stage=stage, description="xsell: admin sign-in (Cognito)", **common
     )
     analytics = AnalyticsStack(
-        app, name("Analytics"), stage=stage, description="xsell: events bucket and stream", **common
+        app,
+        name("Analytics"),
+        stage=stage,
+        encryption_key=data.key,
+        description="xsell: events bucket and stream",
+        **common,
     )
     ingest = IngestStack(
         app,
@@ -84,6 +89,7 @@ def build(app: cdk.App, *, nag: bool = True) -> XsellApp:
         stage=stage,
         tables=data.tables,
         alarm_topic=alerts.topic,
+        encryption_key=data.key,
         description="xsell: partner CSV import",
         **common,
     )
@@ -99,6 +105,7 @@ def build(app: cdk.App, *, nag: bool = True) -> XsellApp:
         secret=data.secret,
         events_stream=analytics.stream,
         reports=analytics.reports,
+        encryption_key=data.key,
         description="xsell: decision, events and admin API",
         **common,
     )
@@ -124,7 +131,8 @@ def build(app: cdk.App, *, nag: bool = True) -> XsellApp:
         import_queue=ingest.queue,
         import_dlq=ingest.dlq,
         events_stream=analytics.stream,
-        description="xsell: CloudWatch dashboard",
+        alarm_topic=alerts.topic,
+        description="xsell: CloudWatch dashboard and service-wide alarms",
         **common,
     )
     for stack in (alerts, data, admin, analytics, ingest, api, delivery, dashboard):

@@ -4,6 +4,10 @@
 ``xsell:stages.<name>`` holds its settings. Every key is validated here, once, so
 the stacks can trust what they get and a typo fails synth with a clear message
 instead of deploying something half-configured.
+
+Brands, their sites and the sites' origins are not stage settings: they are config documents,
+edited on the admin page and published as config versions, and decide checks every browser call
+(and answers every preflight) against the published ones.
 """
 
 from __future__ import annotations
@@ -27,32 +31,30 @@ VALID_LOG_RETENTION_DAYS = (
 _REQUIRED = (
     "region",
     "prod_like",
-    "brands",
     "alarm_email",
     "log_retention_days",
     "events_retention_days",
     "domains",
 )
-_OPTIONAL = ("account", "waf_rate_limit", "api_throttle", "admin_email")
+_OPTIONAL = (
+    "account",
+    "waf_rate_limit",
+    "waf_decide_rate_limit",
+    "waf_site_rate_limit",
+    "api_throttle",
+    "admin_api_throttle",
+    "reserved_concurrency",
+    "customer_managed_key",
+    "admin_email",
+)
+# Functions behind the public API whose concurrency is reserved (and so capped): a flood of
+# page views cannot take the account's unreserved concurrency the importer and admin run on.
+RESERVED_FUNCTIONS = ("collect", "decide")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
-_ORIGIN = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?$")
 
 
 class ConfigError(ValueError):
     """The stage configuration in cdk.json is missing, unknown or malformed."""
-
-
-@dataclass(frozen=True)
-class Site:
-    id: str
-    origin: str  # https://host[:port], no path: the tag calls the API from here
-
-
-@dataclass(frozen=True)
-class Brand:
-    id: str
-    name: str
-    sites: tuple[Site, ...]
 
 
 @dataclass(frozen=True)
@@ -73,19 +75,18 @@ class StageConfig:
     account: str | None
     region: str
     prod_like: bool  # retain data on delete, deletion protection, longer-lived everything
-    brands: tuple[Brand, ...]
     alarm_email: str
     admin_email: str  # the first group admin, invited by e-mail on the first deploy
     log_retention_days: int
     events_retention_days: int
     domains: Domains
-    waf_rate_limit: int  # requests per client IP per 5-minute window
-    api_throttle: ApiThrottle
-
-    @property
-    def allowed_origins(self) -> tuple[str, ...]:
-        """Every site origin of every brand, sorted: who may call the public API from a browser."""
-        return tuple(sorted({site.origin for brand in self.brands for site in brand.sites}))
+    waf_rate_limit: int  # requests per viewer IP per 5-minute window, whole API
+    api_throttle: ApiThrottle  # the public API (/v1/*)
+    waf_decide_rate_limit: int = 600  # POST /v1/decide per viewer IP per 5 minutes
+    waf_site_rate_limit: int = 100_000  # POST /v1/decide per calling site (Origin) per 5 minutes
+    admin_api_throttle: ApiThrottle = ApiThrottle(20, 40)  # the admin API (/admin/v1/*)
+    reserved_concurrency: tuple[tuple[str, int], ...] = ()  # (function, reserved executions)
+    customer_managed_key: bool = False  # one KMS key of the stage for tables, buckets, stream, logs
 
 
 def load_stage(node: Node) -> StageConfig:
@@ -141,24 +142,19 @@ def parse_stage(name: str, raw: Any) -> StageConfig:
     if account is not None and not re.fullmatch(r"\d{12}", str(account)):
         raise ConfigError(f"{where}.account: expected a 12-digit AWS account id or null")
 
-    waf_rate_limit = int(raw.get("waf_rate_limit", 2000))
-    if waf_rate_limit < 10:
-        raise ConfigError(f"{where}.waf_rate_limit: AWS WAF needs a limit of at least 10 per 5 minutes")
-
-    throttle_raw = raw.get("api_throttle", {"rate_limit": 200, "burst_limit": 400})
-    if not isinstance(throttle_raw, Mapping):
-        raise ConfigError(f"{where}.api_throttle: expected an object with rate_limit and burst_limit")
-    throttle = ApiThrottle(
-        _int(throttle_raw, "rate_limit", f"{where}.api_throttle"),
-        _int(throttle_raw, "burst_limit", f"{where}.api_throttle"),
-    )
+    waf_rate_limit = _waf_limit(raw, "waf_rate_limit", 2000, where)
+    throttle = _throttle(raw, "api_throttle", ApiThrottle(200, 400), where)
+    admin_throttle = _throttle(raw, "admin_api_throttle", ApiThrottle(20, 40), where)
+    reserved = _reserved(raw.get("reserved_concurrency", {}), where)
+    cmk = raw.get("customer_managed_key", False)
+    if not isinstance(cmk, bool):
+        raise ConfigError(f"{where}.customer_managed_key: expected true or false")
 
     return StageConfig(
         name=name,
         account=str(account) if account is not None else None,
         region=_str(raw, "region", where),
         prod_like=prod_like,
-        brands=_brands(raw["brands"], where),
         alarm_email=email,
         admin_email=admin_email,
         log_retention_days=log_days,
@@ -166,35 +162,49 @@ def parse_stage(name: str, raw: Any) -> StageConfig:
         domains=_domains(raw["domains"], where),
         waf_rate_limit=waf_rate_limit,
         api_throttle=throttle,
+        waf_decide_rate_limit=_waf_limit(raw, "waf_decide_rate_limit", 600, where),
+        waf_site_rate_limit=_waf_limit(raw, "waf_site_rate_limit", 100_000, where),
+        admin_api_throttle=admin_throttle,
+        reserved_concurrency=reserved,
+        customer_managed_key=cmk,
     )
 
 
-def _brands(raw: Any, where: str) -> tuple[Brand, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise ConfigError(f"{where}.brands: expected a non-empty list of brands")
-    brands, seen = [], set()
-    for i, b in enumerate(raw):
-        at = f"{where}.brands[{i}]"
-        if not isinstance(b, Mapping):
-            raise ConfigError(f"{at}: expected an object with id, name, sites")
-        brand_id = _str(b, "id", at)
-        if not _ID.match(brand_id) or brand_id in seen:
-            raise ConfigError(f"{at}.id: {brand_id!r} must be a unique lower-case id")
-        seen.add(brand_id)
-        sites_raw = b.get("sites")
-        if not isinstance(sites_raw, list) or not sites_raw:
-            raise ConfigError(f"{at}.sites: expected a non-empty list of sites")
-        sites = []
-        for j, s in enumerate(sites_raw):
-            sat = f"{at}.sites[{j}]"
-            if not isinstance(s, Mapping):
-                raise ConfigError(f"{sat}: expected an object with id and origin")
-            origin = _str(s, "origin", sat)
-            if not _ORIGIN.match(origin):
-                raise ConfigError(f"{sat}.origin: {origin!r} must be https://host[:port] without a path")
-            sites.append(Site(_str(s, "id", sat), origin))
-        brands.append(Brand(brand_id, _str(b, "name", at), tuple(sites)))
-    return tuple(brands)
+def _waf_limit(raw: Mapping[str, Any], key: str, default: int, where: str) -> int:
+    value = raw.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 10 <= value <= 2_000_000_000:
+        raise ConfigError(f"{where}.{key}: AWS WAF needs a whole number from 10 to 2000000000 per 5 minutes")
+    return value
+
+
+def _throttle(raw: Mapping[str, Any], key: str, default: ApiThrottle, where: str) -> ApiThrottle:
+    if key not in raw:
+        return default
+    value = raw[key]
+    if not isinstance(value, Mapping) or set(value) != {"rate_limit", "burst_limit"}:
+        raise ConfigError(f"{where}.{key}: expected an object with exactly rate_limit and burst_limit")
+    throttle = ApiThrottle(
+        _int(value, "rate_limit", f"{where}.{key}"), _int(value, "burst_limit", f"{where}.{key}")
+    )
+    if throttle.rate_limit < 1 or throttle.burst_limit < throttle.rate_limit:
+        raise ConfigError(f"{where}.{key}: rate_limit must be at least 1 and burst_limit at least rate_limit")
+    return throttle
+
+
+def _reserved(raw: Any, where: str) -> tuple[tuple[str, int], ...]:
+    at = f"{where}.reserved_concurrency"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{at}: expected an object of function name -> reserved executions")
+    unknown = sorted(set(raw) - set(RESERVED_FUNCTIONS))
+    if unknown:
+        raise ConfigError(
+            f"{at}: unknown function(s) {', '.join(unknown)}; only {', '.join(RESERVED_FUNCTIONS)}"
+        )
+    for name in sorted(raw):
+        _int(raw, name, at)
+        if raw[name] < 1:
+            raise ConfigError(f"{at}.{name}: reserve at least 1 execution (0 would stop the function)")
+    return tuple((name, raw[name]) for name in sorted(raw))
 
 
 def _domains(raw: Any, where: str) -> Domains:

@@ -4,6 +4,8 @@ TLS only (and TLS >= 1.2), encrypted at rest, public access blocked, server
 access logs to a log bucket in the same stack. Log buckets are per stack on
 purpose: the log-delivery bucket policy names each source bucket, so a shared
 log bucket in another stack would make the two stacks depend on each other.
+Log buckets stay SSE-S3 whatever the stage's key: S3 server access logs and CloudFront standard
+logs can only be delivered to SSE-S3 buckets.
 Buckets are always retained on stack deletion: they hold partner files, events
 and logs, and CloudFormation cannot delete a non-empty bucket anyway.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -49,12 +52,18 @@ def secure_bucket(
     access_logs: s3.IBucket,
     versioned: bool = False,
     lifecycle_rules: Sequence[s3.LifecycleRule] = (),
+    encryption_key: kms.IKey | None = None,
 ) -> s3.Bucket:
-    """A private, TLS-only, encrypted bucket whose access is logged to ``access_logs``."""
+    """A private, TLS-only, encrypted bucket whose access is logged to ``access_logs``.
+
+    With ``encryption_key``, objects are encrypted with that customer-managed key (SSE-KMS, with
+    an S3 bucket key so that KMS is called per bucket key, not per object)."""
     return s3.Bucket(
         scope,
         construct_id,
-        encryption=s3.BucketEncryption.S3_MANAGED,
+        encryption=s3.BucketEncryption.KMS if encryption_key else s3.BucketEncryption.S3_MANAGED,
+        encryption_key=encryption_key,
+        bucket_key_enabled=True if encryption_key else None,
         enforce_ssl=True,
         minimum_tls_version=1.2,
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,

@@ -15,6 +15,7 @@ from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
@@ -24,6 +25,7 @@ from infra import ROOT
 from infra.config import VALID_LOG_RETENTION_DAYS, StageConfig
 from infra.nag import acknowledge
 from xsell import env as xsell_env
+from xsell import observability
 from xsell.topology import FunctionSpec
 
 FUNCTIONS_DIR = ROOT / "functions"
@@ -40,6 +42,32 @@ POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 # Bytecode compiled by the build machine's Python is useless to the Lambda
 # runtime (other version) and would change the asset hash on every test run.
 _ASSET_EXCLUDE = ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", ".installed", "**/.installed"]
+# The deps layer is the exception: `make layer-deps` compiles it for the runtime's Python, which
+# spares every cold start compiling its packages again (/opt is read-only, nothing is cached).
+RUNTIME_BYTECODE = "cpython-" + RUNTIME.name.removeprefix("python").replace(".", "")
+DEPS_LAYER_EXCLUDE = [
+    "requirements.txt",
+    ".installed",
+    "**/.installed",
+    "**/*.pyc",
+    f"!**/*.{RUNTIME_BYTECODE}.pyc",
+]
+
+
+# What a function needs to send traces to X-Ray (Powertools Tracer); X-Ray has no resource ARNs.
+TRACING_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
+
+
+def grant_tracing(function: lambda_.IFunction) -> None:
+    """Let ``function`` send trace segments and telemetry to X-Ray, and nothing else of X-Ray."""
+    function.add_to_role_policy(iam.PolicyStatement(actions=list(TRACING_ACTIONS), resources=["*"]))
+    assert function.role is not None, "xsell functions have their own role"
+    acknowledge(
+        function.role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; "
+        "the statement names exactly those two actions.",
+    )
 
 
 def log_retention(days: int) -> logs.RetentionDays:
@@ -60,7 +88,7 @@ def function_environment(
         )
     environment = {name: available[name] for name in spec.env}
     environment[xsell_env.STAGE] = stage.name
-    environment[POWERTOOLS_SERVICE_NAME] = f"xsell-{spec.name}"
+    environment[POWERTOOLS_SERVICE_NAME] = observability.service_name(spec.name)
     return environment
 
 
@@ -77,12 +105,12 @@ def shared_layers(scope: Construct) -> list[lambda_.ILayerVersion]:
     stack = Stack.of(scope)
     layers: list[lambda_.ILayerVersion] = []
     for layer_id, directory, description, exclude in (
-        ("XsellCoreLayer", CORE_LAYER_DIR, "xsell domain package (layers/core)", []),
+        ("XsellCoreLayer", CORE_LAYER_DIR, "xsell domain package (layers/core)", _ASSET_EXCLUDE),
         (
             "XsellDepsLayer",
             DEPS_LAYER_DIR,
             "xsell third-party runtime deps (layers/deps)",
-            ["requirements.txt"],
+            DEPS_LAYER_EXCLUDE,
         ),
     ):
         existing = stack.node.try_find_child(layer_id)
@@ -91,7 +119,7 @@ def shared_layers(scope: Construct) -> list[lambda_.ILayerVersion]:
             or lambda_.LayerVersion(
                 stack,
                 layer_id,
-                code=lambda_.Code.from_asset(str(directory), exclude=_ASSET_EXCLUDE + exclude),
+                code=lambda_.Code.from_asset(str(directory), exclude=exclude),
                 compatible_runtimes=[RUNTIME],
                 compatible_architectures=[ARCHITECTURE],
                 description=description,
@@ -114,12 +142,14 @@ class PythonFunction(Construct):
         memory_size: int,
         timeout: Duration,
         alarm_topic: sns.ITopic | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.spec = spec
         self.log_group = logs.LogGroup(
             self,
             "Logs",
+            encryption_key=encryption_key,
             retention=log_retention(stage.log_retention_days),
             removal_policy=RemovalPolicy.RETAIN if stage.prod_like else RemovalPolicy.DESTROY,
         )
@@ -146,6 +176,9 @@ class PythonFunction(Construct):
             log_group=self.log_group,
             memory_size=memory_size,
             timeout=timeout,
+            # Powertools Tracer: Lambda samples requests and sends its segments; the handler adds
+            # subsegments for its AWS calls. The role's X-Ray permission: grant_tracing.
+            tracing=lambda_.Tracing.ACTIVE,
         )
         acknowledge(
             self.function,

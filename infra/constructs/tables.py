@@ -24,25 +24,28 @@ _TYPES = {
 }
 
 
-# Explicit action lists instead of Table.grant_*: those grant on "<table>/index/*";
-# here every index is named, so a function can reach exactly the indexes that exist.
-# TransactWriteItems is authorised by the Put/Update/Delete/ConditionCheck actions it wraps.
-READ_ACTIONS = (
+# Every grant names its actions one by one (no Table.grant_*: those add Scan, DescribeTable and
+# "<table>/index/*"), so each function's policy says exactly which calls its code makes.
+ITEM_ACTIONS = (
     "dynamodb:BatchGetItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DescribeTable",
-    "dynamodb:GetItem",
-    "dynamodb:Query",
-    "dynamodb:Scan",
-)
-WRITE_ACTIONS = (
     "dynamodb:BatchWriteItem",
     "dynamodb:ConditionCheckItem",
     "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
     "dynamodb:PutItem",
+    "dynamodb:Query",
     "dynamodb:UpdateItem",
 )
-INDEX_READ_ACTIONS = ("dynamodb:Query", "dynamodb:Scan")
+# What a function needs of a customer-managed table key to read and write items.
+KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
+
+
+def grant_key_use(key: kms.IKey, grantee: iam.IGrantable) -> None:
+    """Encrypt and decrypt with ``key`` (DynamoDB items, S3 objects under SSE-KMS): a grant in the
+    principal's own policy, which the key policy honours because it trusts the account."""
+    grantee.grant_principal.add_to_principal_policy(
+        iam.PolicyStatement(actions=list(KEY_ACTIONS), resources=[key.key_arn])
+    )
 
 
 def _attribute(key: Key) -> dynamodb.Attribute:
@@ -121,43 +124,49 @@ class XsellTables(Construct):
         return self.tables[logical_name]
 
     def grant(
-        self, grantee: iam.IGrantable, logical_name: str, *, read: bool = False, write: bool = False
+        self,
+        grantee: iam.IGrantable,
+        logical_name: str,
+        actions: list[str] | tuple[str, ...],
+        *,
+        leading_keys: tuple[str, ...] = (),
+        indexes: tuple[str, ...] = (),
     ) -> None:
-        """Grant item-level access to one table and, for reads, to each of its named indexes."""
-        if not (read or write):
-            raise ValueError("grant read, write or both")
+        """Grant exactly ``actions`` on one table, nothing implied.
+
+        ``leading_keys``: partition-key prefixes the items must have (``dynamodb:LeadingKeys``),
+        for a function that may touch only its own kind of item in a shared table.
+        ``indexes``: named indexes that ``Query`` may read (never ``<table>/index/*``).
+        """
+        if not actions:
+            raise ValueError(f"grant on {logical_name}: name at least one action")
+        unknown = sorted(set(actions) - set(ITEM_ACTIONS))
+        if unknown:
+            raise ValueError(f"grant on {logical_name}: not item actions: {', '.join(unknown)}")
         table, schema = self.tables[logical_name], self.schemas[logical_name]
-        actions = sorted(set(READ_ACTIONS if read else ()) | set(WRITE_ACTIONS if write else ()))
-        iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=[table.table_arn])
-        if read and schema.global_indexes:
-            iam.Grant.add_to_principal(
-                grantee=grantee,
-                actions=list(INDEX_READ_ACTIONS),
-                resource_arns=[f"{table.table_arn}/index/{index.name}" for index in schema.global_indexes],
-            )
-        if self.encryption_key is not None:
-            self.encryption_key.grant_encrypt_decrypt(grantee)
-
-    def grant_actions(self, grantee: iam.IGrantable, logical_name: str, actions: list[str]) -> None:
-        """Grant exactly ``actions`` on one table (no index), e.g. append-only access."""
-        iam.Grant.add_to_principal(
-            grantee=grantee, actions=sorted(actions), resource_arns=[self.tables[logical_name].table_arn]
+        conditions = (
+            {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{prefix}*" for prefix in leading_keys]}}
+            if leading_keys
+            else None
         )
-        if self.encryption_key is not None:
-            self.encryption_key.grant_encrypt_decrypt(grantee)
-
-    def grant_updates_under(self, grantee: iam.IGrantable, logical_name: str, key_prefix: str) -> None:
-        """Allow ``UpdateItem`` only on items whose partition key starts with ``key_prefix``."""
-        table = self.tables[logical_name]
         grantee.grant_principal.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["dynamodb:UpdateItem"],
-                resources=[table.table_arn],
-                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{key_prefix}*"]}},
+                actions=sorted(set(actions)), resources=[table.table_arn], conditions=conditions
             )
         )
+        if indexes:
+            known = {index.name for index in schema.global_indexes}
+            missing = sorted(set(indexes) - known)
+            if missing:
+                raise KeyError(f"{logical_name} has no index {', '.join(missing)}")
+            grantee.grant_principal.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["dynamodb:Query"],
+                    resources=[f"{table.table_arn}/index/{name}" for name in sorted(indexes)],
+                )
+            )
         if self.encryption_key is not None:
-            self.encryption_key.grant_encrypt_decrypt(grantee)
+            grant_key_use(self.encryption_key, grantee)
 
     def environment(self) -> dict[str, str]:
         """Environment variable -> physical table name, for every table."""

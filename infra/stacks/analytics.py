@@ -5,14 +5,17 @@ Firehose as GZIP JSON lines under ``events/dt=YYYY-MM-DD/`` (Asia/Tokyo days,
 the product's reporting day), a Hive-style layout Athena partition projection
 and the local DuckDB reader both understand.
 
-Reports (docs/reports.md): a Glue database with two tables over that bucket, both with
-partition projection on ``dt`` (no crawler) — ``events_json`` (what Firehose writes) and
-``events_parquet`` (``compacted/dt=.../``, one finished day by event time) — an Athena
-workgroup with enforced settings (engine v3, encrypted results in a bucket of their own that
-expires them, a bytes-scanned cutoff, CloudWatch metrics), and a nightly EventBridge Scheduler
-job at 00:30 Asia/Tokyo that runs Athena ``INSERT INTO events_parquet`` for the day before
-(xsell/reporting/queries/compact.sql). Each record already ends in a newline
-(xsell.measuring.records.encode): Firehose concatenates records as they are.
+Reports (docs/reports.md): a Glue database with tables over that bucket, all with partition
+projection on ``dt`` (no crawler) — ``events_json`` (what Firehose writes), ``events_parquet``
+(``compacted/dt=.../``, one finished day by event time) and its rollups ``funnel_daily`` and
+``conversion_touches`` (``rollups/<table>/dt=.../``) — an Athena workgroup with enforced
+settings (engine v3, encrypted results in a bucket of their own that expires them, a
+bytes-scanned cutoff, CloudWatch metrics), and nightly EventBridge Scheduler jobs at 00:30
+Asia/Tokyo that run Athena ``INSERT INTO`` each of the three tables for the day before
+(xsell/reporting/queries/compact*.sql; each statement reads the raw events itself, so they
+run side by side, and a report reads a day from them once all three hold it). Each record
+already ends in a newline (xsell.measuring.records.encode): Firehose concatenates records as
+they are.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from aws_cdk import aws_athena as athena
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
@@ -34,6 +38,7 @@ from constructs import Construct
 from infra.config import StageConfig
 from infra.constructs.buckets import log_bucket, secure_bucket
 from infra.constructs.python_function import log_retention
+from infra.constructs.tables import KEY_ACTIONS
 from infra.nag import acknowledge, arn_finding
 from xsell.measuring.records import ERROR_PREFIX, EVENTS_PREFIX, PARTITION_EXPRESSION, TIME_ZONE_NAME
 from xsell.reporting import engines, layout
@@ -42,7 +47,13 @@ from xsell.reporting import sql as report_sql
 BYTES_SCANNED_CUTOFF = 10 * 1024**3  # 10 GiB per query: a year of Parquet is far less
 RESULTS_RETENTION_DAYS = 7
 ENGINE_VERSION = "Athena engine version 3"
-_GLUE_TYPES = {"VARCHAR": "string", "BOOLEAN": "boolean", "DOUBLE": "double", "TIMESTAMP": "timestamp"}
+_GLUE_TYPES = {
+    "VARCHAR": "string",
+    "BOOLEAN": "boolean",
+    "DOUBLE": "double",
+    "TIMESTAMP": "timestamp",
+    "BIGINT": "bigint",
+}
 
 
 @dataclass(frozen=True)
@@ -74,13 +85,24 @@ def _projection(location: str) -> dict[str, str]:
 
 
 class AnalyticsStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: StageConfig,
+        encryption_key: kms.IKey | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        # The stage's customer-managed key, when it has one: events, results, stream and logs.
+        self.encryption_key = encryption_key
         self.access_logs = log_bucket(self, "AccessLogs", retention_days=stage.log_retention_days)
         self.events_bucket = secure_bucket(
             self,
             "Events",
             access_logs=self.access_logs,
+            encryption_key=encryption_key,
             lifecycle_rules=[
                 s3.LifecycleRule(id="expire-events", expiration=Duration.days(stage.events_retention_days)),
                 s3.LifecycleRule(
@@ -91,15 +113,21 @@ class AnalyticsStack(Stack):
         delivery_logs = logs.LogGroup(
             self,
             "DeliveryLogs",
+            encryption_key=encryption_key,
             retention=log_retention(stage.log_retention_days),
             removal_policy=RemovalPolicy.RETAIN if stage.prod_like else RemovalPolicy.DESTROY,
         )
         self.stream = firehose.DeliveryStream(
             self,
             "EventsStream",
-            encryption=firehose.StreamEncryption.aws_owned_key(),
+            encryption=(
+                firehose.StreamEncryption.customer_managed_key(encryption_key)
+                if encryption_key
+                else firehose.StreamEncryption.aws_owned_key()
+            ),
             destination=firehose.S3Bucket(
                 self.events_bucket,
+                encryption_key=encryption_key,
                 # The layout the local reader and the records module agree on.
                 data_output_prefix=EVENTS_PREFIX + PARTITION_EXPRESSION,
                 error_output_prefix=ERROR_PREFIX,
@@ -125,6 +153,15 @@ class AnalyticsStack(Stack):
                 "Firehose writes objects with generated names under the events bucket only; this is the "
                 "CDK-generated S3 destination grant for that one bucket (Firehose S3 destination docs).",
             )
+        if encryption_key is not None:
+            # Key.grantEncryptDecrypt for the stream's two roles (its buffer, and the objects it writes).
+            for finding in ("Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*"):
+                acknowledge(
+                    self.stream,
+                    f"AwsSolutions-IAM5[{finding}]",
+                    "CDK's encrypt/decrypt grant of the stage key to the Firehose roles, on that one key "
+                    "only; Firehose needs data keys to encrypt its buffer and the objects it delivers.",
+                )
         CfnOutput(self, "EventsBucketName", value=self.events_bucket.bucket_name)
         CfnOutput(self, "EventsStreamName", value=self.stream.delivery_stream_name)
         self.reports = self._reports(stage)
@@ -137,6 +174,7 @@ class AnalyticsStack(Stack):
             self,
             "AthenaResults",
             access_logs=self.access_logs,
+            encryption_key=self.encryption_key,
             lifecycle_rules=[
                 s3.LifecycleRule(id="expire-results", expiration=Duration.days(RESULTS_RETENTION_DAYS)),
                 s3.LifecycleRule(
@@ -178,32 +216,20 @@ class AnalyticsStack(Stack):
                 ),
             ),
         )
-        self.parquet_table = glue.CfnTable(
-            self,
-            "EventsParquetTable",
-            catalog_id=Aws.ACCOUNT_ID,
-            database_name=database_name,
-            table_input=glue.CfnTable.TableInputProperty(
-                name="events_parquet",
-                table_type="EXTERNAL_TABLE",
-                partition_keys=partition,
-                parameters={
-                    "classification": "parquet",
-                    "parquet.compression": "ZSTD",
-                    **_projection(parquet_location),
-                },
-                storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
-                    columns=_columns(engines.PARQUET_COLUMNS),
-                    location=parquet_location,
-                    input_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
-                    output_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-                    serde_info=glue.CfnTable.SerdeInfoProperty(
-                        serialization_library="org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
-                    ),
-                ),
-            ),
+        self.parquet_table = self._parquet_table(
+            "EventsParquetTable", database_name, "events_parquet", parquet_location, engines.PARQUET_COLUMNS
         )
-        for table in (self.json_table, self.parquet_table):
+        self.rollup_tables = {
+            name: self._parquet_table(
+                f"Rollup{name.title().replace('_', '')}Table",
+                database_name,
+                name,
+                f"s3://{bucket.bucket_name}/{layout.ROLLUP_PREFIXES[name]}",
+                columns,
+            )
+            for name, columns in engines.ROLLUP_COLUMNS.items()
+        }
+        for table in (self.json_table, self.parquet_table, *self.rollup_tables.values()):
             table.add_dependency(self.database)
         workgroup_name = f"xsell-{stage.name}-reports"
         self.workgroup = athena.CfnWorkGroup(
@@ -223,8 +249,12 @@ class AnalyticsStack(Stack):
                 requester_pays_enabled=False,
                 result_configuration=athena.CfnWorkGroup.ResultConfigurationProperty(
                     output_location=f"s3://{self.results_bucket.bucket_name}/athena-results/",
-                    encryption_configuration=athena.CfnWorkGroup.EncryptionConfigurationProperty(
-                        encryption_option="SSE_S3"
+                    encryption_configuration=(
+                        athena.CfnWorkGroup.EncryptionConfigurationProperty(
+                            encryption_option="SSE_KMS", kms_key=self.encryption_key.key_arn
+                        )
+                        if self.encryption_key
+                        else athena.CfnWorkGroup.EncryptionConfigurationProperty(encryption_option="SSE_S3")
                     ),
                     expected_bucket_owner=Aws.ACCOUNT_ID,
                 ),
@@ -235,8 +265,9 @@ class AnalyticsStack(Stack):
             self.format_arn(service="glue", resource="catalog"),
             self.format_arn(service="glue", resource="database", resource_name=database_name),
             self.format_arn(service="glue", resource="table", resource_name=f"{database_name}/events_json"),
-            self.format_arn(
-                service="glue", resource="table", resource_name=f"{database_name}/events_parquet"
+            *(
+                self.format_arn(service="glue", resource="table", resource_name=f"{database_name}/{name}")
+                for name in report_sql.COMPACTION
             ),
         )
         self._compaction(workgroup_name, workgroup_arn, database_name, glue_arns)
@@ -245,6 +276,35 @@ class AnalyticsStack(Stack):
         self.reports_policy = self._reader_policy(workgroup_arn, glue_arns)
         return ReportsAccess(
             bucket, self.results_bucket, workgroup_name, workgroup_arn, database_name, self.reports_policy
+        )
+
+    def _parquet_table(
+        self, construct_id: str, database_name: str, name: str, location: str, columns: dict[str, str]
+    ) -> glue.CfnTable:
+        return glue.CfnTable(
+            self,
+            construct_id,
+            catalog_id=Aws.ACCOUNT_ID,
+            database_name=database_name,
+            table_input=glue.CfnTable.TableInputProperty(
+                name=name,
+                table_type="EXTERNAL_TABLE",
+                partition_keys=[glue.CfnTable.ColumnProperty(name="dt", type="string")],
+                parameters={
+                    "classification": "parquet",
+                    "parquet.compression": "ZSTD",
+                    **_projection(location),
+                },
+                storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
+                    columns=_columns(columns),
+                    location=location,
+                    input_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+                    output_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+                    serde_info=glue.CfnTable.SerdeInfoProperty(
+                        serialization_library="org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+                    ),
+                ),
+            ),
         )
 
     def _reader_policy(self, workgroup_arn: str, glue_arns: tuple[str, ...]) -> iam.ManagedPolicy:
@@ -274,12 +334,19 @@ class AnalyticsStack(Stack):
                     resources=[
                         events.arn_for_objects(f"{EVENTS_PREFIX}*"),
                         events.arn_for_objects(f"{layout.COMPACTED_PREFIX}*"),
+                        events.arn_for_objects(f"{layout.ROLLUPS_PREFIX}*"),
                         results.arn_for_objects("athena-results/*"),
                     ],
                 ),
                 iam.PolicyStatement(
                     actions=["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
                     resources=[results.arn_for_objects("athena-results/*")],
+                ),
+                # Under the stage's key: read the events, write and read the results.
+                *(
+                    [iam.PolicyStatement(actions=list(KEY_ACTIONS), resources=[self.encryption_key.key_arn])]
+                    if self.encryption_key
+                    else []
                 ),
             ],
         )
@@ -290,6 +357,7 @@ class AnalyticsStack(Stack):
         for resource, suffix in (
             (self.events_bucket, f"/{EVENTS_PREFIX}*"),
             (self.events_bucket, f"/{layout.COMPACTED_PREFIX}*"),
+            (self.events_bucket, f"/{layout.ROLLUPS_PREFIX}*"),
             (self.results_bucket, "/athena-results/*"),
         ):
             acknowledge(
@@ -339,6 +407,7 @@ class AnalyticsStack(Stack):
                 resources=[
                     self.events_bucket.arn_for_objects(f"{EVENTS_PREFIX}*"),
                     self.events_bucket.arn_for_objects(f"{layout.COMPACTED_PREFIX}*"),
+                    self.events_bucket.arn_for_objects(f"{layout.ROLLUPS_PREFIX}*"),
                 ],
             )
         )
@@ -347,6 +416,7 @@ class AnalyticsStack(Stack):
                 actions=["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
                 resources=[
                     self.events_bucket.arn_for_objects(f"{layout.COMPACTED_PREFIX}*"),
+                    self.events_bucket.arn_for_objects(f"{layout.ROLLUPS_PREFIX}*"),
                     self.results_bucket.arn_for_objects("athena-results/*"),
                 ],
             )
@@ -356,26 +426,36 @@ class AnalyticsStack(Stack):
                 actions=["s3:GetObject"], resources=[self.results_bucket.arn_for_objects("athena-results/*")]
             )
         )
-        self.compaction = scheduler.CfnSchedule(
-            self,
-            "CompactionSchedule",
-            description="Yesterday's events (Asia/Tokyo) into events_parquet",
-            schedule_expression="cron(30 0 * * ? *)",
-            schedule_expression_timezone=TIME_ZONE_NAME,
-            flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
-            target=scheduler.CfnSchedule.TargetProperty(
-                arn="arn:aws:scheduler:::aws-sdk:athena:startQueryExecution",
-                role_arn=role.role_arn,
-                input=json.dumps(
-                    {
-                        "QueryString": report_sql.athena_compaction(),
-                        "WorkGroup": workgroup,
-                        "QueryExecutionContext": {"Database": database},
-                    }
+        if self.encryption_key:
+            role.add_to_policy(
+                iam.PolicyStatement(actions=list(KEY_ACTIONS), resources=[self.encryption_key.key_arn])
+            )
+        self.compactions = {
+            table: scheduler.CfnSchedule(
+                self,
+                "CompactionSchedule"
+                if table == "events_parquet"
+                else f"Compaction{table.title().replace('_', '')}",
+                description=f"Yesterday's events (Asia/Tokyo) into {table}",
+                schedule_expression="cron(30 0 * * ? *)",
+                schedule_expression_timezone=TIME_ZONE_NAME,
+                flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
+                target=scheduler.CfnSchedule.TargetProperty(
+                    arn="arn:aws:scheduler:::aws-sdk:athena:startQueryExecution",
+                    role_arn=role.role_arn,
+                    input=json.dumps(
+                        {
+                            "QueryString": report_sql.athena_compaction(table, layout.TOUCH_LOOKBACK_DAYS),
+                            "WorkGroup": workgroup,
+                            "QueryExecutionContext": {"Database": database},
+                        }
+                    ),
+                    retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
+                        maximum_event_age_in_seconds=3600, maximum_retry_attempts=3
+                    ),
                 ),
-                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
-                    maximum_event_age_in_seconds=3600, maximum_retry_attempts=3
-                ),
-            ),
-        )
+            )
+            for table in report_sql.COMPACTION
+        }
+        self.compaction = self.compactions["events_parquet"]
         self._acknowledge_prefixes(role)

@@ -18,6 +18,7 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -27,13 +28,13 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from infra.config import StageConfig
-from infra.constructs.python_function import PythonFunction, log_retention
+from infra.constructs.python_function import PythonFunction, grant_tracing, log_retention
 from infra.constructs.tables import XsellTables
 from infra.nag import acknowledge
 from infra.stacks.analytics import ReportsAccess
 from xsell import env as xsell_env
 from xsell import topology
-from xsell.dal import customers
+from xsell.dal import counters, customers
 
 # (memory MB, timeout) per function behind the API. decide is latency-bound:
 # more memory buys CPU for a faster compiled-config evaluation and cold start.
@@ -45,6 +46,12 @@ FUNCTION_SIZING: dict[str, tuple[int, Duration]] = {
 # The per-source limit is a ceiling for callers that bypass CloudFront; traffic
 # through CloudFront arrives from many edge addresses and is limited per viewer.
 DIRECT_SOURCE_LIMIT_FACTOR = 10
+# The admin routes' methods in API Gateway's method settings ("<resource path>/<method>").
+ADMIN_METHODS = "/admin/v1/{proxy+}/*"
+# CloudFront sets this header on every API request to the viewer's address (Delivery stack),
+# replacing whatever a client sent: the WAF keys its per-viewer limits on it.
+VIEWER_IP_HEADER = "X-Xsell-Viewer-Ip"
+DECIDE_PATH = next(r.path for r in topology.API_ROUTES if r.function == "decide")
 
 
 class ApiStack(Stack):
@@ -62,13 +69,13 @@ class ApiStack(Stack):
         secret: secretsmanager.ISecret,
         events_stream: firehose.IDeliveryStream,
         reports: ReportsAccess | None = None,
+        encryption_key: kms.IKey | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         available_env = {
             **tables.environment(),
             xsell_env.DROP_BUCKET: drop_bucket.bucket_name,
-            xsell_env.ALLOWED_ORIGINS: ",".join(stage.allowed_origins),
             xsell_env.SECRET: secret.secret_arn,
             xsell_env.EVENTS_STREAM: events_stream.delivery_stream_name,
         }
@@ -88,7 +95,12 @@ class ApiStack(Stack):
                 memory_size=memory,
                 timeout=timeout,
                 alarm_topic=alarm_topic,
+                encryption_key=encryption_key,
             )
+        for name, reserved in stage.reserved_concurrency:
+            cfn_function = self.functions[name].function.node.default_child
+            assert isinstance(cfn_function, lambda_.CfnFunction)
+            cfn_function.reserved_concurrent_executions = reserved
         self._grant(tables, admin_drop_access, secret, events_stream, user_pool)
         admin_fn = self.functions["admin"].function
         admin_fn.add_environment(xsell_env.USER_POOL_ID, user_pool.user_pool_id)  # the users screen
@@ -98,7 +110,7 @@ class ApiStack(Stack):
         if reports is not None:
             self._grant_reports(admin_fn, reports)
 
-        self.api = self._rest_api(stage)
+        self.api = self._rest_api(stage, encryption_key)
         self.validator = self.api.add_request_validator(
             "RequestValidator",
             validate_request_body=True,
@@ -162,25 +174,58 @@ class ApiStack(Stack):
                         actions=["secretsmanager:GetSecretValue"], resources=[secret.secret_arn]
                     )
                 )
+            grant_tracing(fn.function)
 
         decide = self.functions["decide"].function
-        tables.grant(decide, "profiles", read=True)
+        # One BatchGetItem reads the customer's profile and state#<customer> item together.
+        tables.grant(decide, "profiles", ["dynamodb:BatchGetItem"])
         # Its own state#<customer> items only: profile items stay the importer's alone.
-        tables.grant_updates_under(decide, "profiles", customers.STATE_PREFIX)
-        tables.grant(decide, "config", read=True)
-        # The customer state write, and block leases of caps and reciprocity credit: conditional UpdateItem.
-        tables.grant(decide, "counters", read=True, write=True)
+        tables.grant(decide, "profiles", ["dynamodb:UpdateItem"], leading_keys=(customers.STATE_PREFIX,))
+        # The live pointer by key, the live version's documents by query.
+        tables.grant(decide, "config", ["dynamodb:GetItem", "dynamodb:Query"])
+        # Block leases of caps and reciprocity credit: conditional UpdateItem on quota#/ledger# items;
+        # click caps read the click counters (quota#) by key.
+        tables.grant(
+            decide,
+            "counters",
+            ["dynamodb:UpdateItem"],
+            leading_keys=(counters.QUOTA_PREFIX, counters.LEDGER_PREFIX),
+        )
+        tables.grant(decide, "counters", ["dynamodb:GetItem"], leading_keys=(counters.QUOTA_PREFIX,))
 
         admin = self.functions["admin"]
-        tables.grant(admin.function, "config", read=True, write=True)
-        tables.grant(admin.function, "jobs", read=True)
+        # Drafts, approvals and publishing: conditional puts and updates, one batch write of the
+        # new version's documents, reads by key and by query.
+        tables.grant(
+            admin.function,
+            "config",
+            [
+                "dynamodb:BatchWriteItem",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:UpdateItem",
+            ],
+        )
+        # Import jobs: one by key (and the writer lease), listings from the two named indexes.
+        tables.grant(
+            admin.function,
+            "jobs",
+            ["dynamodb:GetItem"],
+            indexes=tuple(index.name for index in tables.schemas["jobs"].global_indexes),
+        )
         # The audit log is append-only: conditional puts and queries, no update, no delete.
-        tables.grant_actions(admin.function, "audit", ["dynamodb:PutItem", "dynamodb:Query"])
+        tables.grant(admin.function, "audit", ["dynamodb:PutItem", "dynamodb:Query"])
         # Preview/QA reads a test customer's profile and state (the one BatchGetItem decide makes).
-        tables.grant_actions(admin.function, "profiles", ["dynamodb:BatchGetItem"])
+        tables.grant(admin.function, "profiles", ["dynamodb:BatchGetItem"])
         # Pacing reads the cap and ledger counters by key.
-        tables.grant_actions(admin.function, "counters", ["dynamodb:GetItem"])
-        # Site secret rotation writes a new version of the deployment secret.
+        tables.grant(
+            admin.function,
+            "counters",
+            ["dynamodb:GetItem"],
+            leading_keys=(counters.QUOTA_PREFIX, counters.LEDGER_PREFIX),
+        )
+        # Site secret rotation reads and writes a new version of the deployment secret.
         admin.function.add_to_role_policy(
             iam.PolicyStatement(actions=["secretsmanager:PutSecretValue"], resources=[secret.secret_arn])
         )
@@ -195,24 +240,36 @@ class ApiStack(Stack):
         admin.role.add_managed_policy(admin_drop_access)
 
         collect = self.functions["collect"].function
-        # Event dedupe/marks: conditional puts, and deletes to undo a mark when the stream refuses;
-        # ADD to the click counters of click-capped campaigns.
-        collect.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-                resources=[tables["counters"].table_arn],
-            )
+        # The replay guards: a conditional put per event (seen#<decision>) and per signed
+        # server-to-server request (sig#<signature>), and a delete to release one whose record the
+        # stream refused (so that sending it again is not a duplicate).
+        tables.grant(
+            collect,
+            "counters",
+            ["dynamodb:DeleteItem", "dynamodb:PutItem"],
+            leading_keys=(counters.SEEN_PREFIX, counters.SIGNATURE_PREFIX),
         )
-        collect.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["firehose:PutRecordBatch"], resources=[events_stream.delivery_stream_arn]
-            )
+        # ADD to the click counters (quota#) of click-capped campaigns, and to the browser
+        # conversions counted per referral (seen#<decision>, in the same transaction as its guard).
+        tables.grant(
+            collect,
+            "counters",
+            ["dynamodb:UpdateItem"],
+            leading_keys=(counters.QUOTA_PREFIX, counters.SEEN_PREFIX),
         )
+        # collect writes the tag's events; decide its own request and served events.
+        for writer in (collect, self.functions["decide"].function):
+            writer.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["firehose:PutRecordBatch"], resources=[events_stream.delivery_stream_arn]
+                )
+            )
 
-    def _rest_api(self, stage: StageConfig) -> apigw.RestApi:
+    def _rest_api(self, stage: StageConfig, encryption_key: kms.IKey | None) -> apigw.RestApi:
         access_logs = logs.LogGroup(
             self,
             "AccessLogs",
+            encryption_key=encryption_key,
             retention=log_retention(stage.log_retention_days),
             removal_policy=RemovalPolicy.RETAIN if stage.prod_like else RemovalPolicy.DESTROY,
         )
@@ -244,8 +301,20 @@ class ApiStack(Stack):
                 # Never log request/response bodies: they carry customer tokens.
                 data_trace_enabled=False,
                 metrics_enabled=True,
+                # The stage's limit is the public API's; the admin API has its own, lower one so
+                # that a flood of page views and a runaway admin client cannot crowd out each other.
                 throttling_rate_limit=stage.api_throttle.rate_limit,
                 throttling_burst_limit=stage.api_throttle.burst_limit,
+                method_options={
+                    ADMIN_METHODS: apigw.MethodDeploymentOptions(
+                        # A method override replaces the stage's settings: repeat them.
+                        logging_level=apigw.MethodLoggingLevel.ERROR,
+                        data_trace_enabled=False,
+                        metrics_enabled=True,
+                        throttling_rate_limit=stage.admin_api_throttle.rate_limit,
+                        throttling_burst_limit=stage.admin_api_throttle.burst_limit,
+                    )
+                },
             ),
         )
 
@@ -272,19 +341,29 @@ class ApiStack(Stack):
         reason = (
             f"{route.method} {route.path} is called by the site tag from anonymous browsers on brand sites; "
             "the function authenticates each call by site key + origin allow-list and an HMAC-signed, "
-            "expiring customer token (ARCHITECTURE.md, Security model). WAF rate-limits the stage."
+            "expiring customer token (docs/architecture.md, Security model). WAF rate-limits the stage."
         )
+        if not route.browser:
+            reason = (
+                f"{route.method} {route.path} is called by brand sites' servers, which sign every request "
+                "with their site's secret and a timestamp; the function verifies the HMAC and refuses stale "
+                "and replayed requests (docs/tag.md). WAF rate-limits the stage."
+            )
         acknowledge(method, "AwsSolutions-APIG4", reason)
         acknowledge(method, "AwsSolutions-COG4", reason)
-        if route.method != "ANY":
-            # The tag calls the API cross-origin (brand site -> CDN domain) with a
-            # JSON body, so browsers send a preflight; answer it for the brands' sites only.
-            # (cdk-nag does not ask for authorization on OPTIONS methods.)
-            resource.add_cors_preflight(
-                allow_origins=list(stage.allowed_origins),
-                allow_methods=[route.method],
-                allow_headers=["Content-Type"],
-                max_age=Duration.hours(1),
+        if route.method != "ANY" and route.browser:
+            # A browser calling cross-origin with a non-simple request sends a preflight first.
+            # The route's own function answers it, as the local gateway has it do: decide admits
+            # the origins of the published site documents (the one list of sites and origins),
+            # collect any origin (its events carry signed tokens).
+            preflight = resource.add_method(
+                "OPTIONS", integration, authorization_type=apigw.AuthorizationType.NONE
+            )
+            acknowledge(
+                preflight,
+                "AwsSolutions-APIG4",
+                f"OPTIONS {route.path} is a browser's CORS preflight, which never carries credentials; the "
+                "function only says which of the published sites' origins may call, and does nothing else.",
             )
 
     def _web_acl(self, stage: StageConfig) -> None:
@@ -304,6 +383,18 @@ class ApiStack(Stack):
                 visibility_config=visibility(name),
             )
 
+        viewer_ip = wafv2.CfnWebACL.ForwardedIPConfigurationProperty(
+            header_name=VIEWER_IP_HEADER, fallback_behavior="NO_MATCH"
+        )
+        # The stage's own path prefix comes first (/<stage>/v1/decide): match the end of the path.
+        decide_only = wafv2.CfnWebACL.StatementProperty(
+            byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                positional_constraint="ENDS_WITH",
+                search_string=DECIDE_PATH,
+                text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+            )
+        )
         self.web_acl = wafv2.CfnWebACL(
             self,
             "WebAcl",
@@ -311,24 +402,59 @@ class ApiStack(Stack):
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             visibility_config=visibility("api"),
             rules=[
-                # Behind CloudFront the source address is an edge server; the viewer
-                # is the first X-Forwarded-For address.
+                # Behind CloudFront the source address is an edge server; the viewer's address is
+                # in the header CloudFront sets (never X-Forwarded-For, whose first entry a client
+                # writes itself).
                 rate_rule(
                     "rate-per-viewer",
                     0,
                     wafv2.CfnWebACL.RateBasedStatementProperty(
                         limit=stage.waf_rate_limit,
                         aggregate_key_type="FORWARDED_IP",
-                        forwarded_ip_config=wafv2.CfnWebACL.ForwardedIPConfigurationProperty(
-                            header_name="X-Forwarded-For",
-                            fallback_behavior="NO_MATCH",
-                        ),
+                        forwarded_ip_config=viewer_ip,
                         evaluation_window_sec=300,
                     ),
                 ),
                 rate_rule(
-                    "rate-per-source",
+                    "decide-per-viewer",
                     1,
+                    wafv2.CfnWebACL.RateBasedStatementProperty(
+                        limit=stage.waf_decide_rate_limit,
+                        aggregate_key_type="FORWARDED_IP",
+                        forwarded_ip_config=viewer_ip,
+                        evaluation_window_sec=300,
+                        scope_down_statement=decide_only,
+                    ),
+                ),
+                # Per customer site: the tag's calls carry the site's origin. A call without one
+                # is server to server, is not metered by decide (docs/campaigns.md) and is still
+                # limited per viewer and per source.
+                rate_rule(
+                    "decide-per-site",
+                    2,
+                    wafv2.CfnWebACL.RateBasedStatementProperty(
+                        limit=stage.waf_site_rate_limit,
+                        aggregate_key_type="CUSTOM_KEYS",
+                        custom_keys=[
+                            wafv2.CfnWebACL.RateBasedStatementCustomKeyProperty(
+                                header=wafv2.CfnWebACL.RateLimitHeaderProperty(
+                                    name="origin",
+                                    text_transformations=[
+                                        wafv2.CfnWebACL.TextTransformationProperty(
+                                            priority=0, type="LOWERCASE"
+                                        )
+                                    ],
+                                )
+                            )
+                        ],
+                        evaluation_window_sec=300,
+                        scope_down_statement=decide_only,
+                    ),
+                ),
+                # Callers that bypass CloudFront are limited by their own source address.
+                rate_rule(
+                    "rate-per-source",
+                    3,
                     wafv2.CfnWebACL.RateBasedStatementProperty(
                         limit=stage.waf_rate_limit * DIRECT_SOURCE_LIMIT_FACTOR,
                         aggregate_key_type="IP",
@@ -337,7 +463,7 @@ class ApiStack(Stack):
                 ),
                 wafv2.CfnWebACL.RuleProperty(
                     name="aws-known-bad-inputs",
-                    priority=2,
+                    priority=4,
                     override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
                     statement=wafv2.CfnWebACL.StatementProperty(
                         managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(

@@ -1,4 +1,6 @@
-"""Dashboard: one CloudWatch dashboard per stage over API, functions, import queue and events.
+"""Dashboard: one CloudWatch dashboard per stage over API, functions, import queue and events,
+the metrics the functions emit (:mod:`xsell.observability`), and the service-wide alarms
+(:class:`infra.stacks.alerts.ServiceAlarms`) beside the graphs of what they watch.
 
 Last in the dependency order: it only reads metrics of resources the other
 stacks own, so nothing depends on it and it can change freely.
@@ -14,10 +16,13 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import StageConfig
+from infra.stacks.alerts import ServiceAlarms, app_metric, decide_latency, error_rate, reason_search
+from xsell import observability as obs
 
 PERIOD = Duration.minutes(5)
 
@@ -34,10 +39,15 @@ class DashboardStack(Stack):
         import_queue: sqs.IQueue,
         import_dlq: sqs.IQueue,
         events_stream: firehose.IDeliveryStream,
+        alarm_topic: sns.ITopic,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self.alarms = ServiceAlarms(self, "Alarms", stage=stage, topic=alarm_topic, api=api)
         dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"xsell-{stage.name}")
+        dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms.all), width=24, height=3)
+        )
         dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="API requests and errors",
@@ -52,6 +62,57 @@ class DashboardStack(Stack):
                     api.metric_latency(period=PERIOD, statistic="p99"),
                 ],
                 width=12,
+            ),
+        )
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="API 5xx share (%)",
+                left=[error_rate(api)],
+                left_annotations=[self.alarms.api_error_rate.to_annotation()],
+                width=12,
+            ),
+            cloudwatch.GraphWidget(
+                title="decide latency (p50 / p99, ms)",
+                left=[decide_latency(api, p).with_(label=f"decide {p}") for p in ("p50", "p99")],
+                left_annotations=[self.alarms.decide_latency.to_annotation()],
+                width=12,
+            ),
+        )
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Decisions and served slots",
+                left=[app_metric(stage, n) for n in (obs.DECISIONS, obs.SLOTS_SERVED, obs.HOLDOUTS)],
+                width=8,
+            ),
+            cloudwatch.GraphWidget(
+                title="Decide requests refused, by reason",
+                left=[reason_search(stage, obs.DECIDE_REFUSED)],
+                width=8,
+            ),
+            cloudwatch.GraphWidget(
+                title="Caps: blocks leased and caps reached",
+                left=[app_metric(stage, obs.LEASES_TAKEN)],
+                right=[app_metric(stage, obs.CAP_REACHED)],
+                width=8,
+            ),
+        )
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Events accepted and conversions",
+                left=[app_metric(stage, obs.EVENTS_ACCEPTED)],
+                right=[app_metric(stage, obs.CONVERSIONS)],
+                width=8,
+            ),
+            cloudwatch.GraphWidget(
+                title="Events rejected, by reason",
+                left=[reason_search(stage, obs.EVENTS_REJECTED)],
+                width=8,
+            ),
+            cloudwatch.GraphWidget(
+                title="Imports: rows, rejected rows, failed files",
+                left=[app_metric(stage, obs.IMPORT_ROWS), app_metric(stage, obs.IMPORT_ROW_ERRORS)],
+                right=[app_metric(stage, obs.IMPORT_FAILURES)],
+                width=8,
             ),
         )
         dashboard.add_widgets(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -13,22 +15,64 @@ from infra.config import StageConfig
 from infra.constructs.tables import XsellTables
 from infra.nag import acknowledge
 
-# The secret's JSON shape (xsell.dal.secrets): the HMAC key that signs customer
-# tokens, and per-site keys filled in by the operators.
+# The secret's JSON shape is defined in xsell.dal.secrets: the HMAC key that signs tokens (and,
+# during a rotation, the previous one), the pseudonym key, and per-site secrets. Only the
+# generated signing key is created here; the rest is written by the admin API's rotations.
 SIGNING_KEY_FIELD = "signing_key"
 SIGNING_KEY_LENGTH = 64
+
+
+def stage_key(scope: Construct, stage: StageConfig) -> kms.Key:
+    """The stage's customer-managed key: yearly rotation, and a key policy that trusts the
+    account's IAM policies (each function is granted exactly the key actions it needs) and lets
+    CloudWatch Logs encrypt this account's log groups in the stage's region."""
+    key = kms.Key(
+        scope,
+        "StageKey",
+        description=f"xsell {stage.name}: tables, buckets, events stream and logs",
+        enable_key_rotation=True,
+        rotation_period=Duration.days(365),
+        pending_window=Duration.days(30),
+        removal_policy=RemovalPolicy.RETAIN if stage.prod_like else RemovalPolicy.DESTROY,
+    )
+    key.add_alias(f"alias/xsell-{stage.name}")
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="CloudWatchLogsOfThisAccount",
+            principals=[iam.ServicePrincipal(f"logs.{stage.region}.amazonaws.com")],
+            actions=[
+                "kms:Decrypt",
+                "kms:DescribeKey",
+                "kms:Encrypt",
+                "kms:GenerateDataKey*",
+                "kms:ReEncrypt*",
+            ],
+            resources=["*"],  # in a key policy, "*" is this key
+            conditions={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": (
+                        f"arn:{Aws.PARTITION}:logs:{stage.region}:{Aws.ACCOUNT_ID}:log-group:*"
+                    )
+                }
+            },
+        )
+    )
+    return key
 
 
 class DataStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        # AWS-owned encryption keys: no key cost, no key policy to get wrong. Pass
-        # encryption_key=kms.Key(...) here to switch every table to a CMK.
-        self.tables = XsellTables(self, "Tables", prod_like=stage.prod_like)
+        # AWS-owned keys by default (no key cost, no key policy to get wrong); with
+        # customer_managed_key the stage's own key encrypts tables, buckets, stream and logs.
+        self.key = stage_key(self, stage) if stage.customer_managed_key else None
+        # One table per model in xsell.models. The jobs table holds one item per import, keyed on
+        # bucket + key + ETag, with the checkpoint that lets a long file continue in chunks.
+        self.tables = XsellTables(self, "Tables", prod_like=stage.prod_like, encryption_key=self.key)
         for name, table in self.tables.tables.items():
             CfnOutput(self, f"{name.capitalize()}TableName", value=table.table_name)
 
-        # XSELL_SECRET: {"signing_key": <generated>, "sites": {}}.
+        # XSELL_SECRET starts as {"signing_key": <generated>, "sites": {}}.
         self.secret = secretsmanager.Secret(
             self,
             "DeploymentSecret",
@@ -48,3 +92,5 @@ class DataStack(Stack):
             "token in flight, so it is not put on an automatic schedule.",
         )
         CfnOutput(self, "DeploymentSecretArn", value=self.secret.secret_arn)
+        if self.key is not None:
+            CfnOutput(self, "StageKeyArn", value=self.key.key_arn)

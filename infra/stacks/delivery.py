@@ -30,6 +30,7 @@ from infra import ROOT
 from infra.config import StageConfig
 from infra.constructs.buckets import log_bucket, secure_bucket
 from infra.nag import acknowledge, arn_finding
+from infra.stacks.api import VIEWER_IP_HEADER
 
 TAG_PATH = "/tag/*"
 # tag.<hash>.js (tag/build.mjs): the bytes never change under a name, so cache them for good.
@@ -53,6 +54,18 @@ function handler(event) {
   }
   return request;
 }
+"""
+
+
+# Every API request reaches the origin with the viewer's own address in VIEWER_IP_HEADER,
+# overwriting any value the client sent: the API's WAF limits viewers by it, and a client
+# cannot dodge those limits by writing X-Forwarded-For (whose first entry is its own text).
+VIEWER_IP_JS = f"""\
+function handler(event) {{
+  var request = event.request;
+  request.headers['{VIEWER_IP_HEADER.lower()}'] = {{ value: event.viewer.ip }};
+  return request;
+}}
 """
 
 
@@ -92,6 +105,13 @@ class DeliveryStack(Stack):
             "cache_policy": cf.CachePolicy.CACHING_OPTIMIZED,
             "compress": True,
         }
+        viewer_ip = cf.Function(
+            self,
+            "ApiViewerAddress",
+            code=cf.FunctionCode.from_inline(VIEWER_IP_JS),
+            runtime=cf.FunctionRuntime.JS_2_0,
+            comment="Pass the viewer's address to the API for its per-viewer WAF limits",
+        )
         api_behavior = cf.BehaviorOptions(
             origin=api_origin,
             viewer_protocol_policy=cf.ViewerProtocolPolicy.HTTPS_ONLY,
@@ -102,6 +122,9 @@ class DeliveryStack(Stack):
             cache_policy=cf.CachePolicy.CACHING_DISABLED,
             origin_request_policy=cf.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
             response_headers_policy=headers["api"],
+            function_associations=[
+                cf.FunctionAssociation(function=viewer_ip, event_type=cf.FunctionEventType.VIEWER_REQUEST)
+            ],
         )
         spa_routing = cf.Function(
             self,
@@ -317,7 +340,7 @@ class DeliveryStack(Stack):
             self.distribution,
             "AwsSolutions-CFR2",
             "Rate limiting and bad-input rules run in the regional WAF web ACL on the API stage, the only "
-            "dynamic origin; a CLOUDFRONT-scope web ACL must live in us-east-1 (TODO in docs/decisions.md).",
+            "dynamic origin; a CLOUDFRONT-scope web ACL must live in us-east-1 (see docs/decisions.md).",
         )
         if not custom_domain:
             acknowledge(

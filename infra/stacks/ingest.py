@@ -1,8 +1,9 @@
 """Ingest: partner CSV drop bucket -> S3 notification -> SQS (+DLQ) -> importer function.
 
-Partners write ``incoming/<partner>/<dataset>/<file>.csv``; only objects under
-``DROP_PREFIX`` ending in ``DROP_SUFFIX`` notify the queue, so the importer's own
-error reports under ``results/`` can never trigger an import. One message is one
+Partners write ``incoming/<partner>/<dataset>/<file>.csv``; every object under
+``DROP_PREFIX`` notifies the queue, whatever its name, so that a misnamed file gets a rejected
+job that says why instead of silence, and the importer's own error reports under ``results/``
+can never trigger an import. One message is one
 file (batch size 1): a bad file fails alone and, after ``IMPORT_MAX_RECEIVES``
 attempts, waits in the DLQ while the DLQ alarm tells the operators.
 """
@@ -15,6 +16,7 @@ from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
@@ -24,13 +26,15 @@ from constructs import Construct
 
 from infra.config import StageConfig
 from infra.constructs.buckets import log_bucket, secure_bucket
-from infra.constructs.python_function import PythonFunction
-from infra.constructs.tables import XsellTables
+from infra.constructs.python_function import PythonFunction, grant_tracing
+from infra.constructs.tables import KEY_ACTIONS, XsellTables, grant_key_use
 from infra.nag import acknowledge, arn_finding
 from xsell import env as xsell_env
 from xsell import topology
+from xsell.dal import customers
 
-# Large files (1M+ rows) must finish inside one invocation.
+# The longest one invocation may run. Longer files are imported in chunks: a chunk stops well
+# before this timeout, checkpoints the job and queues a message that continues the file.
 IMPORTER_TIMEOUT = Duration.minutes(15)
 # 1769 MB is one full vCPU: CSV parsing is CPU-bound.
 IMPORTER_MEMORY_MB = 1769
@@ -48,17 +52,21 @@ class IngestStack(Stack):
         stage: StageConfig,
         tables: XsellTables,
         alarm_topic: sns.ITopic,
+        encryption_key: kms.IKey | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self.encryption_key = encryption_key
         self.access_logs = log_bucket(self, "AccessLogs", retention_days=stage.log_retention_days)
-        # Versioned: an import job is keyed on the object *version*, so a re-uploaded
-        # file with the same name is a new job and a re-delivered event is not.
+        # Versioned, so every chunk of a long file reads exactly the version its job started on.
+        # An import job is keyed on bucket + key + ETag: a re-delivered event and a re-uploaded
+        # identical file import once; a changed file under the same name is a new job.
         self.drop_bucket = secure_bucket(
             self,
             "Drop",
             access_logs=self.access_logs,
             versioned=True,
+            encryption_key=encryption_key,
             lifecycle_rules=[
                 # Partner files carry personal data: keep them only as long as a
                 # re-import or an investigation plausibly needs them.
@@ -117,7 +125,7 @@ class IngestStack(Stack):
         self.drop_bucket.add_event_notification(
             s3.EventType.OBJECT_CREATED,
             s3n.SqsDestination(self.queue),
-            s3.NotificationKeyFilter(prefix=topology.DROP_PREFIX, suffix=topology.DROP_SUFFIX),
+            s3.NotificationKeyFilter(prefix=topology.DROP_PREFIX),  # no suffix: misnamed files are rejected
         )
 
         self.importer = PythonFunction(
@@ -133,6 +141,7 @@ class IngestStack(Stack):
             memory_size=IMPORTER_MEMORY_MB,
             timeout=IMPORTER_TIMEOUT,
             alarm_topic=alarm_topic,
+            encryption_key=encryption_key,
         )
         importer = self.importer.function
         importer.add_event_source(
@@ -145,6 +154,7 @@ class IngestStack(Stack):
             )
         )
         self._grant_importer(tables)
+        grant_tracing(importer)
         self._acknowledge_prefix_wildcards(self.importer.role)
 
         # What the admin API may do in the drop bucket, published from the stack that
@@ -163,6 +173,13 @@ class IngestStack(Stack):
                     actions=["s3:GetObject"],
                     resources=[self.drop_bucket.arn_for_objects(f"{topology.RESULTS_PREFIX}*")],
                 ),
+                # Under the stage's key, a presigned PUT is encrypted and a GET decrypted with the
+                # signer's rights.
+                *(
+                    [iam.PolicyStatement(actions=list(KEY_ACTIONS), resources=[encryption_key.key_arn])]
+                    if encryption_key is not None
+                    else []
+                ),
             ],
         )
         self._acknowledge_prefix_wildcards(self.admin_drop_access)
@@ -176,19 +193,16 @@ class IngestStack(Stack):
     def _grant_importer(self, tables: XsellTables) -> None:
         """Least privilege for the importer, action by action (docs/decisions.md)."""
         importer = self.importer.function
-        # Profiles: read-merge-put (BatchGetItem + BatchWriteItem) under the writer lease in jobs.
-        tables.grant(importer, "profiles", read=True, write=True)
-        tables.grant(importer, "jobs", read=True, write=True)
-        # Counters: erasure queries a customer's counters and batch-deletes them.
-        importer.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:Query"],
-                resources=[tables["counters"].table_arn],
-            )
-        )
+        # Profiles: read-merge-put (BatchGetItem + BatchWriteItem) under the writer lease in jobs;
+        # an erasure also deletes the customer's state#<customer> item (decide's), nothing else.
+        tables.grant(importer, "profiles", ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"])
+        tables.grant(importer, "profiles", ["dynamodb:DeleteItem"], leading_keys=(customers.STATE_PREFIX,))
+        # Jobs and the profiles writer lease: conditional put of a new job, leases and
+        # checkpoints as conditional updates, reads by key.
+        tables.grant(importer, "jobs", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"])
         # Config: the live version's pointer and partner settings by key, its sites by query.
-        tables.grant_actions(importer, "config", ["dynamodb:GetItem", "dynamodb:Query"])
-        # Partner files: read any version (jobs are keyed on it) under incoming/.
+        tables.grant(importer, "config", ["dynamodb:GetItem", "dynamodb:Query"])
+        # Partner files under incoming/: each chunk reads the job's own version (ranged GET).
         importer.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject", "s3:GetObjectVersion"],
@@ -205,6 +219,9 @@ class IngestStack(Stack):
         )
         # Follow-up messages that continue a long file in the next invocation.
         self.queue.grant_send_messages(importer)
+        # Partner files and error reports under the stage's key (tables grant their own).
+        if self.encryption_key is not None:
+            grant_key_use(self.encryption_key, importer)
 
     def _alarms(self, stage: StageConfig, topic: sns.ITopic) -> None:
         action = cw_actions.SnsAction(topic)

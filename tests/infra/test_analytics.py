@@ -11,6 +11,7 @@ from infra.app import XsellApp
 from tests.infra.conftest import only
 from xsell import env as xsell_env
 from xsell.reporting import engines
+from xsell.reporting import sql as report_sql
 
 
 def _tables(template: Template) -> dict[str, dict]:
@@ -23,7 +24,7 @@ def _tables(template: Template) -> dict[str, dict]:
 def test_tables_project_dt_partitions_without_a_crawler(templates: dict[str, Template]) -> None:
     template = templates["analytics"]
     tables = _tables(template)
-    assert set(tables) == {"events_json", "events_parquet"}
+    assert set(tables) == {"events_json", "events_parquet", *engines.ROLLUP_COLUMNS}
     for name, table in tables.items():
         params = table["Parameters"]
         assert params["projection.enabled"] == "true"
@@ -31,8 +32,15 @@ def test_tables_project_dt_partitions_without_a_crawler(templates: dict[str, Tem
         assert "dt=${dt}/" in json.dumps(params["storage.location.template"])
         assert [k["Name"] for k in table["PartitionKeys"]] == ["dt"]
         columns = {c["Name"] for c in table["StorageDescriptor"]["Columns"]}
-        expected = engines.JSON_COLUMNS if name == "events_json" else engines.PARQUET_COLUMNS
+        expected = {
+            "events_json": engines.JSON_COLUMNS,
+            "events_parquet": engines.PARQUET_COLUMNS,
+            **engines.ROLLUP_COLUMNS,
+        }[name]
         assert columns == set(expected)
+        if name in engines.ROLLUP_COLUMNS:
+            assert f"rollups/{name}/dt=${{dt}}/" in json.dumps(params["storage.location.template"])
+            assert "Parquet" in table["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"]
     assert "JsonSerDe" in tables["events_json"]["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"]
     assert "Parquet" in tables["events_parquet"]["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"]
     assert not template.find_resources("AWS::Glue::Crawler")
@@ -57,14 +65,20 @@ def test_results_bucket_expires_results(xsell: XsellApp, templates: dict[str, Te
 
 
 def test_nightly_compaction_inserts_yesterday_as_parquet(templates: dict[str, Template]) -> None:
-    _, schedule = only(templates["analytics"].find_resources("AWS::Scheduler::Schedule"))
-    props = schedule["Properties"]
-    assert props["ScheduleExpression"] == "cron(30 0 * * ? *)"
-    assert props["ScheduleExpressionTimezone"] == "Asia/Tokyo"
-    assert props["Target"]["Arn"] == "arn:aws:scheduler:::aws-sdk:athena:startQueryExecution"
-    body = json.loads(props["Target"]["Input"])
-    assert body["QueryString"].startswith("INSERT INTO events_parquet")
-    assert "NOT EXISTS" in body["QueryString"] and "events_json" in body["QueryString"]
+    schedules = templates["analytics"].find_resources("AWS::Scheduler::Schedule").values()
+    inserted = set()
+    for schedule in schedules:
+        props = schedule["Properties"]
+        assert props["ScheduleExpression"] == "cron(30 0 * * ? *)"
+        assert props["ScheduleExpressionTimezone"] == "Asia/Tokyo"
+        assert props["Target"]["Arn"] == "arn:aws:scheduler:::aws-sdk:athena:startQueryExecution"
+        query = json.loads(props["Target"]["Input"])["QueryString"]
+        table = query.split()[2]
+        inserted.add(table)
+        # each statement reads the raw events itself and skips a day its table already holds
+        assert f"NOT EXISTS (SELECT 1 FROM {table} WHERE dt = " in query and "events_json" in query
+        assert report_sql.parameters(query) == []  # every :parameter bound to yesterday
+    assert inserted == {"events_parquet", *engines.ROLLUP_COLUMNS}
 
 
 def test_admin_function_gets_report_access(xsell: XsellApp, templates: dict[str, Template]) -> None:

@@ -8,6 +8,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from infra.app import XsellApp
+from infra.stacks.api import VIEWER_IP_HEADER
 from tests.infra.conftest import as_json, logical_id, only
 from xsell import topology
 
@@ -62,16 +63,22 @@ def test_no_routes_beyond_topology(xsell: XsellApp, templates: dict[str, Templat
     assert not extra, f"API methods not in xsell.topology.API_ROUTES: {sorted(extra)}"
 
 
-def test_public_routes_answer_cors_preflight_for_brand_sites_only(
+def test_browser_routes_send_preflights_to_their_own_function(
     xsell: XsellApp, templates: dict[str, Template]
 ) -> None:
+    """The function answers from the published sites' origins (no second list in the stage)."""
     methods = _methods(xsell, templates["api"])
-    for route in (r for r in topology.API_ROUTES if not r.authorized and r.method != "ANY"):
+    public = [r for r in topology.API_ROUTES if not r.authorized and r.method != "ANY"]
+    assert any(r.browser for r in public)
+    for route in public:
+        if not route.browser:  # called by servers only: no browser ever sends a preflight
+            assert (route.path, "OPTIONS") not in methods
+            continue
         preflight = methods[(route.path, "OPTIONS")]
-        template = as_json(preflight["Integration"])
-        for origin in xsell.stage.allowed_origins:
-            assert origin in template
-        assert "'*'" not in template
+        assert preflight["AuthorizationType"] == "NONE"
+        assert preflight["Integration"]["Type"] == "AWS_PROXY"
+        target = methods[(route.path, route.method)]["Integration"]["Uri"]
+        assert as_json(preflight["Integration"]["Uri"]) == as_json(target)
 
 
 def test_authorizer_uses_the_admin_user_pool(xsell: XsellApp, templates: dict[str, Template]) -> None:
@@ -88,11 +95,18 @@ def test_stage_has_access_logs_execution_logs_and_throttling(
     props = stage["Properties"]
     assert props["StageName"] == xsell.stage.name
     assert "DestinationArn" in props["AccessLogSetting"]
-    (settings,) = props["MethodSettings"]
-    assert settings["LoggingLevel"] == "ERROR"
-    assert settings["DataTraceEnabled"] is False
-    assert settings["ThrottlingRateLimit"] == xsell.stage.api_throttle.rate_limit
-    assert settings["ThrottlingBurstLimit"] == xsell.stage.api_throttle.burst_limit
+    settings = {(s["ResourcePath"], s["HttpMethod"]): s for s in props["MethodSettings"]}
+    assert set(settings) == {("/*", "*"), ("/~1admin~1v1~1{proxy+}", "*")}
+    public, admin = settings[("/*", "*")], settings[("/~1admin~1v1~1{proxy+}", "*")]
+    for setting in (public, admin):
+        assert setting["LoggingLevel"] == "ERROR"
+        assert setting["DataTraceEnabled"] is False
+    # The public API (/v1/*) has the stage's limit; the admin API its own.
+    assert public["ThrottlingRateLimit"] == xsell.stage.api_throttle.rate_limit
+    assert public["ThrottlingBurstLimit"] == xsell.stage.api_throttle.burst_limit
+    assert admin["ThrottlingRateLimit"] == xsell.stage.admin_api_throttle.rate_limit
+    assert admin["ThrottlingBurstLimit"] == xsell.stage.admin_api_throttle.burst_limit
+    assert xsell.stage.admin_api_throttle != xsell.stage.api_throttle
 
 
 def test_waf_rate_limit_is_associated_with_the_stage(xsell: XsellApp, templates: dict[str, Template]) -> None:
@@ -117,3 +131,56 @@ def test_collect_route_is_public(xsell: XsellApp, templates: dict[str, Template]
     function_id = logical_id(xsell.api.functions["collect"].function)
     assert {"Fn::GetAtt": [function_id, "Arn"]} in props["Integration"]["Uri"]["Fn::Join"][1]
     assert ("/v1/events", "OPTIONS") in methods
+
+
+def _web_acl_rules(templates: dict[str, Template]) -> dict[str, dict]:
+    _, acl = only(templates["api"].find_resources("AWS::WAFv2::WebACL"))
+    return {rule["Name"]: rule for rule in acl["Properties"]["Rules"]}
+
+
+def test_waf_limits_viewers_by_the_address_cloudfront_writes_not_x_forwarded_for(
+    templates: dict[str, Template],
+) -> None:
+    rules = _web_acl_rules(templates)
+    assert "X-Forwarded-For" not in as_json(rules)
+    for name in ("rate-per-viewer", "decide-per-viewer"):
+        statement = rules[name]["Statement"]["RateBasedStatement"]
+        assert statement["AggregateKeyType"] == "FORWARDED_IP"
+        assert statement["ForwardedIPConfig"] == {
+            "HeaderName": VIEWER_IP_HEADER,
+            "FallbackBehavior": "NO_MATCH",
+        }
+    assert rules["rate-per-source"]["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    assert len({rule["Priority"] for rule in rules.values()}) == len(rules)
+
+
+def test_waf_limits_decide_per_viewer_and_per_site(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    rules = _web_acl_rules(templates)
+    per_viewer = rules["decide-per-viewer"]["Statement"]["RateBasedStatement"]
+    per_site = rules["decide-per-site"]["Statement"]["RateBasedStatement"]
+    assert per_viewer["Limit"] == xsell.stage.waf_decide_rate_limit
+    assert per_site["Limit"] == xsell.stage.waf_site_rate_limit
+    assert per_site["AggregateKeyType"] == "CUSTOM_KEYS"
+    assert [key["Header"]["Name"] for key in per_site["CustomKeys"]] == ["origin"]
+    for statement in (per_viewer, per_site):
+        match = statement["ScopeDownStatement"]["ByteMatchStatement"]
+        assert (match["SearchString"], match["PositionalConstraint"]) == ("/v1/decide", "ENDS_WITH")
+        assert "UriPath" in match["FieldToMatch"]
+    for rule in rules.values():
+        if "RateBasedStatement" in rule["Statement"]:
+            assert rule["Action"] == {"Block": {}}
+
+
+def test_decide_and_collect_have_reserved_concurrency_the_others_do_not(
+    xsell: XsellApp, templates: dict[str, Template]
+) -> None:
+    reserved = dict(xsell.stage.reserved_concurrency)
+    assert set(reserved) == {"decide", "collect"}
+    api_functions = templates["api"].find_resources("AWS::Lambda::Function")
+    for name, fn in xsell.api.functions.items():
+        props = api_functions[logical_id(fn.function)]["Properties"]
+        assert props.get("ReservedConcurrentExecutions") == reserved.get(name)
+    importer = templates["ingest"].find_resources("AWS::Lambda::Function")[
+        logical_id(xsell.ingest.importer.function)
+    ]
+    assert "ReservedConcurrentExecutions" not in importer["Properties"]

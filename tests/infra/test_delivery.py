@@ -7,6 +7,7 @@ from typing import Any
 from aws_cdk.assertions import Template
 
 from infra.app import XsellApp
+from infra.stacks.api import VIEWER_IP_HEADER
 from infra.stacks.delivery import ADMIN_API_PATH, ADMIN_PATH, API_PATH, HASHED_TAG_PATH, TAG_PATH
 from tests.infra.conftest import as_json, logical_id, only
 
@@ -91,8 +92,10 @@ def test_admin_spa_routes_rewrite_to_index(templates: dict[str, Template]) -> No
     admin = next(b for b in _config(templates)["CacheBehaviors"] if b["PathPattern"] == ADMIN_PATH)
     (association,) = admin["FunctionAssociations"]
     assert association["EventType"] == "viewer-request"
-    _, function = only(templates["delivery"].find_resources("AWS::CloudFront::Function"))
-    assert "/admin/index.html" in function["Properties"]["FunctionCode"]
+    functions = templates["delivery"].find_resources("AWS::CloudFront::Function")
+    function_id, attribute = association["FunctionARN"]["Fn::GetAtt"]
+    assert attribute == "FunctionARN"
+    assert "/admin/index.html" in functions[function_id]["Properties"]["FunctionCode"]
 
 
 def test_bucket_policies_allow_only_this_distribution(
@@ -137,3 +140,43 @@ def test_hashed_tag_files_are_cached_for_a_year_others_briefly(
     metadata = {as_json(d["Properties"].get("SystemMetadata", {})) for d in deployments.values()}
     if any("TagHashedFiles" in k for k in deployments):
         assert any("immutable" in m and f"max-age={year}" in m for m in metadata)
+
+
+def test_api_requests_carry_the_viewer_address_cloudfront_saw(templates: dict[str, Template]) -> None:
+    """The WAF's per-viewer limits key on a header CloudFront writes, so a client cannot pick its
+    own key: the viewer-request function overwrites whatever the client sent."""
+    functions = templates["delivery"].find_resources("AWS::CloudFront::Function")
+    for behaviour in _config(templates)["CacheBehaviors"]:
+        if behaviour["PathPattern"] not in (API_PATH, ADMIN_API_PATH):
+            continue
+        (association,) = behaviour["FunctionAssociations"]
+        assert association["EventType"] == "viewer-request"
+        function_id, _ = association["FunctionARN"]["Fn::GetAtt"]
+        code = functions[function_id]["Properties"]["FunctionCode"]
+        assert f"request.headers['{VIEWER_IP_HEADER.lower()}'] = {{ value: event.viewer.ip }}" in code
+        assert "x-forwarded-for" not in code.lower()
+
+
+def test_viewer_address_function_overwrites_a_forged_header() -> None:
+    """Run the function's JavaScript on a request that already carries a forged header."""
+    import json
+    import shutil
+    import subprocess
+
+    from infra.stacks.delivery import VIEWER_IP_JS
+
+    node = shutil.which("node")
+    assert node, "node is needed to run the CloudFront function"
+    event = {
+        "viewer": {"ip": "198.51.100.7"},
+        "request": {
+            "headers": {
+                VIEWER_IP_HEADER.lower(): {"value": "10.0.0.1"},
+                "x-forwarded-for": {"value": "1.2.3.4"},
+            }
+        },
+    }
+    script = f"{VIEWER_IP_JS}\nconsole.log(JSON.stringify(handler({json.dumps(event)})));"
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True, timeout=30).stdout
+    headers = json.loads(out)["headers"]
+    assert headers[VIEWER_IP_HEADER.lower()] == {"value": "198.51.100.7"}

@@ -9,7 +9,7 @@ from tests.infra.conftest import as_json, logical_id, only
 from xsell import topology
 
 
-def test_drop_bucket_notifies_the_queue_for_partner_csv_only(
+def test_drop_bucket_notifies_the_queue_for_every_partner_object(
     xsell: XsellApp, templates: dict[str, Template]
 ) -> None:
     _, notifications = only(templates["ingest"].find_resources("Custom::S3BucketNotifications"))
@@ -19,7 +19,9 @@ def test_drop_bucket_notifies_the_queue_for_partner_csv_only(
     assert config["QueueArn"] == {"Fn::GetAtt": [logical_id(xsell.ingest.queue), "Arn"]}
     assert config["Events"] == ["s3:ObjectCreated:*"]
     rules = {r["Name"]: r["Value"] for r in config["Filter"]["Key"]["FilterRules"]}
-    assert rules == {"prefix": topology.DROP_PREFIX, "suffix": topology.DROP_SUFFIX}
+    # Every object under incoming/, whatever its suffix: the importer rejects a misnamed one with a
+    # reason (a .txt, or a file outside incoming/<partner>/<dataset>/) rather than never seeing it.
+    assert rules == {"prefix": topology.DROP_PREFIX}
     # The importer writes its reports elsewhere, so it can never trigger itself.
     assert not topology.RESULTS_PREFIX.startswith(topology.DROP_PREFIX)
     assert "LambdaFunctionConfigurations" not in props["NotificationConfiguration"]
@@ -135,16 +137,17 @@ def _dynamodb_actions(
 
 def test_importer_table_permissions(xsell: XsellApp, templates: dict[str, Template]) -> None:
     profiles = _dynamodb_actions(xsell, templates, "profiles")
-    assert {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem"} <= profiles
-    assert not any(action.startswith("dynamodb:PartiQL") for action in profiles)  # no statements any more
-    assert _dynamodb_actions(xsell, templates, "counters") == {
-        "dynamodb:BatchWriteItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:Query",
-    }
+    # Read-merge-put in batches; an erasure deletes the state#<customer> item (test_least_privilege.py).
+    assert profiles == {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem"}
+    # Erasure no longer touches counters: no access at all.
+    assert _dynamodb_actions(xsell, templates, "counters") == set()
     # The live config version: pointer and partner settings by key, its sites by a consistent query.
     assert _dynamodb_actions(xsell, templates, "config") == {"dynamodb:GetItem", "dynamodb:Query"}
-    assert {"dynamodb:PutItem", "dynamodb:UpdateItem"} <= _dynamodb_actions(xsell, templates, "jobs")
+    assert _dynamodb_actions(xsell, templates, "jobs") == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    }
 
 
 def test_importer_may_continue_on_its_own_queue(xsell: XsellApp, templates: dict[str, Template]) -> None:

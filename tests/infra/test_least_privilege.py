@@ -1,0 +1,235 @@
+"""Each function's role allows exactly the calls its code makes: the full list, per function.
+
+The lists below were read off ``functions/<name>`` and the ``xsell.dal`` calls they reach; any
+action a stack adds beyond them fails here, as does one that goes missing. Item-level
+restrictions (``dynamodb:LeadingKeys``) are checked where a function may touch only its own
+kind of item in a shared table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+from infra.app import XsellApp
+from infra.constructs.python_function import PythonFunction
+from tests.infra.conftest import as_json, logical_id
+from xsell.dal import counters, customers, events
+
+LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+TRACING = {"xray:PutTelemetryRecords", "xray:PutTraceSegments"}
+
+# (table or service, action) -> allowed, per function. "*" stands for a non-table resource.
+ALLOWED: dict[str, set[tuple[str, str]]] = {
+    "decide": {
+        ("profiles", "dynamodb:BatchGetItem"),
+        ("profiles", "dynamodb:UpdateItem"),
+        ("config", "dynamodb:GetItem"),
+        ("config", "dynamodb:Query"),
+        ("counters", "dynamodb:GetItem"),
+        ("counters", "dynamodb:UpdateItem"),
+        ("secret", "secretsmanager:GetSecretValue"),
+        # Each decision's request and served events, for the funnel (xsell.measuring.decisions).
+        ("stream", "firehose:PutRecordBatch"),
+    },
+    "collect": {
+        ("counters", "dynamodb:PutItem"),
+        ("counters", "dynamodb:DeleteItem"),
+        ("counters", "dynamodb:UpdateItem"),
+        ("stream", "firehose:PutRecordBatch"),
+        ("secret", "secretsmanager:GetSecretValue"),
+    },
+    "importer": {
+        ("profiles", "dynamodb:BatchGetItem"),
+        ("profiles", "dynamodb:BatchWriteItem"),
+        ("profiles", "dynamodb:DeleteItem"),
+        ("jobs", "dynamodb:GetItem"),
+        ("jobs", "dynamodb:PutItem"),
+        ("jobs", "dynamodb:UpdateItem"),
+        ("config", "dynamodb:GetItem"),
+        ("config", "dynamodb:Query"),
+        ("drop", "s3:GetObject"),
+        ("drop", "s3:GetObjectVersion"),
+        ("drop", "s3:PutObject"),
+        ("drop", "s3:DeleteObject"),
+        ("drop", "s3:AbortMultipartUpload"),
+        ("queue", "sqs:SendMessage"),
+        ("queue", "sqs:GetQueueAttributes"),
+        ("queue", "sqs:GetQueueUrl"),
+        # The SQS event source mapping polls with the function's role.
+        ("queue", "sqs:ReceiveMessage"),
+        ("queue", "sqs:ChangeMessageVisibility"),
+        ("queue", "sqs:DeleteMessage"),
+    },
+    "admin": {
+        ("config", "dynamodb:BatchWriteItem"),
+        ("config", "dynamodb:GetItem"),
+        ("config", "dynamodb:PutItem"),
+        ("config", "dynamodb:Query"),
+        ("config", "dynamodb:UpdateItem"),
+        ("jobs", "dynamodb:GetItem"),
+        ("jobs/index", "dynamodb:Query"),
+        ("audit", "dynamodb:PutItem"),
+        ("audit", "dynamodb:Query"),
+        ("profiles", "dynamodb:BatchGetItem"),
+        ("counters", "dynamodb:GetItem"),
+        ("secret", "secretsmanager:GetSecretValue"),
+        ("secret", "secretsmanager:PutSecretValue"),
+        ("users", "cognito-idp:AdminListGroupsForUser"),
+        ("users", "cognito-idp:ListUsers"),
+    },
+}
+NEVER_FOR_DECIDE = {"dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem"}
+
+
+def _function(xsell: XsellApp, name: str) -> tuple[str, PythonFunction]:
+    if name == "importer":
+        return "ingest", xsell.ingest.importer
+    return "api", xsell.api.functions[name]
+
+
+def _statements(xsell: XsellApp, templates: dict[str, Template], name: str) -> list[dict[str, Any]]:
+    concern, fn = _function(xsell, name)
+    policies = templates[concern].find_resources(
+        "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": logical_id(fn.role)}]}}
+    )
+    assert policies, f"{name}: no inline policy on its role"
+    return [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)
+
+
+def _resource_names(xsell: XsellApp) -> dict[str, str]:
+    """Logical id -> the short name used in ALLOWED."""
+    names = {logical_id(table): name for name, table in xsell.data.tables.tables.items()}
+    names[logical_id(xsell.data.secret)] = "secret"
+    names[logical_id(xsell.analytics.stream)] = "stream"
+    names[logical_id(xsell.ingest.drop_bucket)] = "drop"
+    names[logical_id(xsell.ingest.queue)] = "queue"
+    names[logical_id(xsell.admin.user_pool)] = "users"
+    return names
+
+
+def _granted(xsell: XsellApp, templates: dict[str, Template], name: str) -> set[tuple[str, str]]:
+    names = _resource_names(xsell)
+    found: set[tuple[str, str]] = set()
+    for statement in _statements(xsell, templates, name):
+        assert statement["Effect"] == "Allow"
+        actions = set(_actions(statement))
+        if actions <= LOGS:
+            continue
+        if actions <= TRACING:
+            assert statement["Resource"] == "*"
+            continue
+        text = as_json(statement["Resource"])
+        targets = {short for lid, short in names.items() if lid in text}
+        assert len(targets) == 1, f"{name}: statement {statement} names {targets or 'no known resource'}"
+        (target,) = targets
+        if "/index/" in text:
+            target += "/index"
+        found |= {(target, action) for action in actions}
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(ALLOWED))
+def test_each_function_is_allowed_exactly_its_calls(
+    xsell: XsellApp, templates: dict[str, Template], name: str
+) -> None:
+    granted = _granted(xsell, templates, name)
+    assert granted - ALLOWED[name] == set(), f"{name}: more than its code calls"
+    assert ALLOWED[name] - granted == set(), f"{name}: a call its code makes is not allowed"
+
+
+@pytest.mark.parametrize("name", sorted(ALLOWED))
+def test_tracing_is_exactly_the_two_xray_writes(
+    xsell: XsellApp, templates: dict[str, Template], name: str
+) -> None:
+    xray = {a for s in _statements(xsell, templates, name) for a in _actions(s) if a.startswith("xray:")}
+    assert xray == TRACING
+
+
+def test_decide_never_scans_deletes_or_writes_whole_items(
+    xsell: XsellApp, templates: dict[str, Template]
+) -> None:
+    actions = {a for s in _statements(xsell, templates, "decide") for a in _actions(s)}
+    assert actions & NEVER_FOR_DECIDE == set()
+    assert not any(a.endswith("*") for a in actions if a.startswith("dynamodb:"))
+
+
+def test_collect_never_deletes_anything_but_its_replay_guard(
+    xsell: XsellApp, templates: dict[str, Template]
+) -> None:
+    deletes = [s for s in _statements(xsell, templates, "collect") if "dynamodb:DeleteItem" in _actions(s)]
+    assert len(deletes) == 1
+    assert deletes[0]["Condition"] == _leading(counters.SEEN_PREFIX, counters.SIGNATURE_PREFIX)
+    # The guards' keys really are under those prefixes.
+    assert events.seen_key("d1", "top", "click")[0].startswith(counters.SEEN_PREFIX)
+    assert events.conversions_key("d1", "top")[0].startswith(counters.SEEN_PREFIX)
+    assert events.signature_key("ab" * 32)[0].startswith(counters.SIGNATURE_PREFIX)
+
+
+def _conditions(xsell, templates, name: str, table: str, action: str) -> list[Any]:
+    table_id = logical_id(xsell.data.tables[table])
+    return [
+        s.get("Condition")
+        for s in _statements(xsell, templates, name)
+        if action in _actions(s) and table_id in as_json(s["Resource"])
+    ]
+
+
+def _leading(*prefixes: str) -> dict[str, Any]:
+    return {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{p}*" for p in prefixes]}}
+
+
+@pytest.mark.parametrize(
+    ("name", "table", "action", "prefixes"),
+    [
+        ("decide", "profiles", "dynamodb:UpdateItem", (customers.STATE_PREFIX,)),
+        ("decide", "counters", "dynamodb:UpdateItem", (counters.QUOTA_PREFIX, counters.LEDGER_PREFIX)),
+        ("decide", "counters", "dynamodb:GetItem", (counters.QUOTA_PREFIX,)),
+        ("collect", "counters", "dynamodb:PutItem", (counters.SEEN_PREFIX, counters.SIGNATURE_PREFIX)),
+        ("collect", "counters", "dynamodb:UpdateItem", (counters.QUOTA_PREFIX, counters.SEEN_PREFIX)),
+        ("importer", "profiles", "dynamodb:DeleteItem", (customers.STATE_PREFIX,)),
+        ("admin", "counters", "dynamodb:GetItem", (counters.QUOTA_PREFIX, counters.LEDGER_PREFIX)),
+    ],
+)
+def test_item_writes_are_limited_to_the_functions_own_keys(
+    xsell: XsellApp, templates: dict[str, Template], name: str, table: str, action: str, prefixes: tuple
+) -> None:
+    assert _conditions(xsell, templates, name, table, action) == [_leading(*prefixes)]
+
+
+def test_the_prefixes_are_the_keys_the_dal_writes() -> None:
+    assert counters.quota_pk("campaign", "c1", "served", "d2026-11-30").startswith(counters.QUOTA_PREFIX)
+    assert counters.ledger_pk("b", "a").startswith(counters.LEDGER_PREFIX)
+    assert customers.state_key("c1")["customer_id"]["S"].startswith(customers.STATE_PREFIX)
+    assert not customers.profile_key("c1")["customer_id"]["S"].startswith(customers.STATE_PREFIX)
+
+
+def test_admin_managed_policies_are_the_drop_and_reports_ones_only(
+    xsell: XsellApp, templates: dict[str, Template]
+) -> None:
+    role = templates["api"].find_resources("AWS::IAM::Role")[logical_id(xsell.api.functions["admin"].role)]
+    arns = as_json(role["Properties"].get("ManagedPolicyArns", []))
+    assert logical_id(xsell.ingest.admin_drop_access) in arns
+    assert len(role["Properties"]["ManagedPolicyArns"]) == 2  # the drop bucket's and the reports'
+    drop = templates["ingest"].find_resources("AWS::IAM::ManagedPolicy")[
+        logical_id(xsell.ingest.admin_drop_access)
+    ]
+    actions = {a for s in drop["Properties"]["PolicyDocument"]["Statement"] for a in _actions(s)}
+    assert actions == {"s3:GetObject", "s3:PutObject"}
+
+
+def test_importer_has_no_counters_access_or_variable(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    counters_id = logical_id(xsell.data.tables["counters"])
+    assert counters_id not in as_json(_statements(xsell, templates, "importer"))
+    fn = templates["ingest"].find_resources("AWS::Lambda::Function")[
+        logical_id(xsell.ingest.importer.function)
+    ]
+    variables = fn["Properties"]["Environment"]["Variables"]
+    assert xsell.data.tables.schemas["counters"].env_var not in variables

@@ -1,6 +1,7 @@
 // Builds the admin SPA into admin_spa/dist with esbuild:
 //
-//   index.html   the shell: loads app.css and app.js, no inline script (the CloudFront CSP forbids it)
+//   index.html   the shell: loads app.css, boot.js and app.js, no inline script (the CloudFront CSP forbids it)
+//   boot.js      tiny, run first: starts config.json and the first screen's API reads (src/boot.js)
 //   app.js       the app (ES module; screens that are rarely used may come as chunk-*.js)
 //   app.css      every style, none inline
 //   sizes.json   gzip bytes of what loads before sign-in
@@ -16,7 +17,7 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 await build({
-  entryPoints: { app: here("./src/main.js") },
+  entryPoints: { app: here("./src/main.js"), boot: here("./src/boot.js") },
   outdir: out,
   bundle: true,
   minify: true,

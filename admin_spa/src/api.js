@@ -74,19 +74,24 @@ export function errorKind(error) {
  */
 export async function request(method, path, body, options = {}) {
   const token = await freshIdToken();
+  const boot = /** @type {import("./boot.js").Boot | undefined} */ (/** @type {any} */ (globalThis).xsellBoot);
+  if (method !== "GET") boot?.clear(); // what boot.js fetched early may be changed by this
+  const early = method === "GET" && !options.retried ? boot?.take(path, token, config.apiBase) : null;
   /** @type {Response} */
-  let answer;
-  try {
-    answer = await fetch(config.apiBase.replace(/\/$/, "") + path, {
-      method,
-      headers: {
-        ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new ApiError(0, { error: "network", message: error instanceof Error ? error.message : String(error) });
+  let answer = early ? await early : null;
+  if (!answer) {
+    try {
+      answer = await fetch(config.apiBase.replace(/\/$/, "") + path, {
+        method,
+        headers: {
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new ApiError(0, { error: "network", message: error instanceof Error ? error.message : String(error) });
+    }
   }
   if (answer.status === 401 && !options.retried) {
     await requestReauth();

@@ -15,6 +15,11 @@ export let config = null;
 
 /** @returns {Promise<AppConfig>} */
 export async function loadConfig() {
+  const early = /** @type {any} */ (globalThis).xsellBoot?.config; // boot.js asked already
+  if (early) {
+    config = await early;
+    return config;
+  }
   const answer = await fetch("config.json", { cache: "no-store" });
   if (!answer.ok) throw new Error(`config.json: HTTP ${answer.status}`);
   config = await answer.json();

@@ -2,9 +2,10 @@
 // view for the slots on the page, renders creatives with DOM APIs only, reports viewable
 // impressions, clicks, holdout exposures and conversions to /v1/events, and carries the
 // referral token to the destination site. It never throws into the host page and
-// writes nothing to the console.
+// writes nothing to the console. A page opened with ?xsell_preview=<token> (a preview token
+// minted on the admin page) shows that campaign: decide counts nothing for it.
 
-import { type Creative, REF_PARAM, creativeNode } from "./render";
+import { type Creative, REF_PARAM, creativeNode, fillSlot } from "./render";
 
 type Args = ArrayLike<unknown>;
 type Props = Record<string, unknown>;
@@ -36,6 +37,8 @@ interface Watch {
 }
 
 const OPTOUT_KEY = "xsell_optout";
+const PREVIEW_PARAM = "xsell_preview";
+const PREVIEW_MAX = 4096; // decide's limit for a preview token
 const VIEWABLE_RATIO = 0.5; // at least half of the slot on screen ...
 const VIEWABLE_MS = 1000; // ... for one second (IAB/MRC display viewability)
 const BATCH_MS = 500; // events wait this long for company before they are sent
@@ -50,6 +53,7 @@ let pageProps: Props | null = null; // set by the first "page": the site wants d
 let decidedUrl: string | null = null;
 let view = 0; // page-view counter: answers for an older view are dropped
 let optedOut = load(OPTOUT_KEY) === "1";
+let preview: string | null = null; // from the page URL; kept for the page's life (route changes too)
 let outbox: Props[] = [];
 let batchTimer: ReturnType<typeof setTimeout> | undefined;
 let routeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -102,6 +106,7 @@ function build(c: Creative): HTMLAnchorElement | null {
 function clear(slot: Element): void {
   slot.replaceChildren();
   slot.removeAttribute("data-xsell-filled");
+  if (slot instanceof HTMLElement) slot.style.removeProperty("overflow");
 }
 
 function render(d: Decision | null, slots: Element[]): void {
@@ -109,8 +114,8 @@ function render(d: Decision | null, slots: Element[]): void {
   for (const slot of slots) {
     const c = d.slots[slot.getAttribute("data-xsell-slot") || ""];
     const node = c && typeof c === "object" ? build(c) : null;
-    if (node) {
-      slot.replaceChildren(node);
+    if (node && slot instanceof HTMLElement) {
+      fillSlot(slot, node);
       slot.setAttribute("data-xsell-filled", "1");
       if (typeof c.token === "string") watch(slot, "impression", c.token);
     } else if (slot.hasAttribute("data-xsell-filled")) clear(slot); // left over from the last route
@@ -246,6 +251,7 @@ function ask(): void {
       slots: slots.map((s) => s.getAttribute("data-xsell-slot")),
       // decide accepts page URLs of up to 2048 characters
       page: { ...pageProps, url: location.href.slice(0, 2048), referrer: document.referrer.slice(0, 2048) || null },
+      ...(preview ? { preview } : {}),
     }),
   })
     .then((r) => (r.ok ? r.json() : null))
@@ -367,6 +373,8 @@ function run(args: Args): void {
   // A page that kept a reference to the stub still reaches the tag through it.
   if (stub) stub.q = { push: run };
   try {
+    const token = new URL(location.href).searchParams.get(PREVIEW_PARAM);
+    if (token && token.length <= PREVIEW_MAX) preview = token;
     landed();
     for (const method of ["pushState", "replaceState"] as const) {
       const original = history[method];

@@ -278,3 +278,45 @@ test("the DOM tests see console output and uncaught errors", async () => {
     ["warn", "jsdomError"],
   );
 });
+
+test("a page opened with xsell_preview sends that token to decide, on later routes too; a page without it sends none", async () => {
+  const plain = await withTag({ decide: decision() });
+  assert.equal("preview" in plain.decides[0].body, false);
+
+  const p = await withTag({ url: "https://shop.example/?xsell_preview=pv.token", decide: decision() });
+  assert.equal(p.decides[0].body.preview, "pv.token");
+  assert.ok(p.slot().querySelector("a.xsell-creative"));
+  p.run(`history.pushState(null, "", "/other");`);
+  p.clock.tick(100);
+  await settle();
+  assert.equal(p.decides.length, 2);
+  assert.equal(p.decides[1].body.preview, "pv.token");
+
+  const tooLong = await withTag({ url: `https://shop.example/?xsell_preview=${"x".repeat(4097)}`, decide: decision() });
+  assert.equal("preview" in tooLong.decides[0].body, false);
+  assert.deepEqual(p.consoleCalls, []);
+});
+
+test("a banner is contained: texts break anywhere and are clamped, the link and the slot clip", async () => {
+  const long = decision();
+  const fields = long.slots["top-banner"].fields;
+  fields.title = "題".repeat(2048);
+  fields.body = "x".repeat(2048);
+  fields.cta = "y".repeat(2048);
+  const p = await withTag({ decide: long });
+  const slot = p.slot();
+  const link = slot.querySelector("a.xsell-creative");
+  assert.equal(slot.style.overflow, "hidden");
+  assert.equal(link.style.overflow, "hidden");
+  assert.equal(link.style.maxWidth, "100%");
+  for (const [cls, lines] of [["title", "2"], ["body", "3"], ["cta", "1"]]) {
+    const node = link.querySelector(`.xsell-${cls}`);
+    assert.equal(node.textContent.length, 2048, cls); // the text itself is not cut: CSS clamps it
+    assert.equal(node.style.getPropertyValue("overflow-wrap"), "anywhere", cls);
+    assert.equal(node.style.getPropertyValue("-webkit-line-clamp"), lines, cls);
+    assert.equal(node.style.overflow, "hidden", cls);
+  }
+  p.run(`xsell("optout");`); // an emptied slot is the site's again
+  assert.equal(slot.children.length, 0);
+  assert.equal(slot.style.overflow, "");
+});

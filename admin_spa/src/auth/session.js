@@ -6,8 +6,8 @@ import { refresh, revoke } from "./cognito.js";
 /** @typedef {import("./cognito.js").Tokens} Tokens */
 /** @typedef {{user: string, email: string, role: string, brand: string | null, can_write: boolean}} Me */
 
-const KEY = "xsell.session";
-const EARLY_MS = 5 * 60 * 1000; // refresh this long before expiry
+export const KEY = "xsell.session"; // boot.js reads it too
+export const EARLY_MS = 5 * 60 * 1000; // refresh this long before expiry
 
 /** @returns {Tokens | null} */
 function restore() {

@@ -1,4 +1,4 @@
-// One creative: a template, its fields with counters (docs/campaigns.md limits), the link
+// One creative: a template, its fields with counters (each template's limits), the link
 // checked by the API against the group's domains, and a live preview drawn by the real tag
 // renderer (tag/src/render.ts) inside the slot's reserved size at phone and desktop widths.
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -8,15 +8,10 @@ import { api, errorAt, fieldErrors, ApiError } from "../api.js";
 import { href, navigate } from "../router.js";
 import { me } from "../auth/session.js";
 import { ErrorBox, Field, Loadable, Page, describedBy, fieldId, useLoad } from "../components.js";
-import { creativeNode } from "../../../tag/src/render.ts";
+import { creativeNode, fillSlot } from "../../../tag/src/render.ts";
 import { stateBadge } from "./campaigns.js";
+import { TEMPLATE_LIMITS, templateSpec } from "../templates.js";
 
-export const TEMPLATES = {
-  image_banner: { required: ["image_url", "link_url", "alt"], optional: [] },
-  text_card: { required: ["title", "link_url"], optional: ["body", "cta"] },
-  image_text: { required: ["title", "image_url", "link_url"], optional: ["body", "cta", "alt"] },
-};
-export const LIMITS = { title: 40, body: 120, cta: 20, alt: 100, image_url: 2048, link_url: 2048 };
 /** The slot sizes the demo sites reserve (sites do not declare them in the config). */
 export const SLOT_HEIGHT = 122;
 
@@ -35,7 +30,7 @@ export function CreativePreview({ creative, width, label }) {
     if (node) {
       node.addEventListener("click", (e) => e.preventDefault()); // a preview never navigates
       node.tabIndex = -1;
-      slot.current.replaceChildren(node);
+      fillSlot(slot.current, node); // contained in the slot exactly as the tag contains it
     } else slot.current.replaceChildren();
     setRefused(!node);
   }, [JSON.stringify(creative)]);
@@ -66,7 +61,7 @@ function Editor({ isNew, id, current, onSaved }) {
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState("");
   const canWrite = !!me.value?.can_write;
-  const spec = TEMPLATES[doc.template] || TEMPLATES.text_card;
+  const spec = templateSpec(doc.template);
   const fields = [...spec.required, ...spec.optional];
   const set = (patch) => {
     setDoc((d) => ({ ...d, ...patch }));
@@ -109,7 +104,7 @@ function Editor({ isNew, id, current, onSaved }) {
         ${plain("brand", t("creative.brand"), doc.brand || "", (v) => set({ brand: v }), { disabled: me.value?.role === "brand-marketer", hint: t("creative.brand_hint") })}
         <${Field} id=${fieldId("template")} label=${t("creative.template")} error=${errorAt(errors, "template")}>
           <select id=${fieldId("template")} value=${doc.template} disabled=${!canWrite} onChange=${(e) => set({ template: e.currentTarget.value })}>
-            ${Object.keys(TEMPLATES).map((k) => html`<option value=${k}>${t("template." + k)}</option>`)}
+            ${Object.keys(TEMPLATE_LIMITS).map((k) => html`<option value=${k}>${t("template." + k)}</option>`)}
           </select>
         <//>
         ${fields.map((name) => {
@@ -117,7 +112,7 @@ function Editor({ isNew, id, current, onSaved }) {
           const fid = fieldId(path);
           const e = errorAt(errors, path);
           const value = (doc.fields || {})[name] || "";
-          const limit = LIMITS[name];
+          const limit = spec.limit(name);
           const n = length(value);
           const counted = ["title", "body", "cta", "alt"].includes(name);
           const over = counted && n > limit;

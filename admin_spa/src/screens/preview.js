@@ -1,13 +1,35 @@
 // Preview / QA: mint a one-hour preview token for a live campaign and see what decide would show
-// with it. Decide refuses browser origins that are not the site's own (the admin page's included),
-// so the page shows the token, the decide request to send from a server or the shell, and the
-// live creative drawn by the real tag renderer.
+// with it: in the real brand page (a link that opens the site's page with ?xsell_preview=<token>,
+// which the tag sends to decide), with the decide request to send from a server or the shell, and
+// as the live creative drawn by the real tag renderer. Decide refuses browser origins that are
+// not the site's own, so the admin page itself cannot ask.
 import { useState } from "preact/hooks";
 import { html } from "../html.js";
 import { t, formatDateTime } from "../i18n.js";
 import { api, errorAt, fieldErrors } from "../api.js";
-import { CodeBlock, ErrorBox, Field, Loadable, Page, fieldId, useLoad } from "../components.js";
+import { CodeBlock, ErrorBox, Field, Loadable, Page, describedBy, fieldId, useLoad } from "../components.js";
 import { CreativePreview } from "./creative.js";
+import { previewLinks } from "../preview_link.js";
+
+/** @param {{token: any}} props */
+function InPage({ token }) {
+  const [page, setPage] = useState("");
+  const { links, error } = previewLinks(page, token.urls);
+  const origins = Object.values(token.urls || {}).map((u) => new URL(u).origin).join(", ");
+  const fid = fieldId("page_url");
+  const message = error === "invalid" ? t("preview.page_invalid") : error === "origin" ? t("preview.page_origin", { origins }) : null;
+  return html`<section aria-labelledby="preview-in-page">
+    <h2 id="preview-in-page">${t("preview.in_page")}</h2>
+    ${origins
+      ? html`<${Field} id=${fid} label=${t("preview.page_url")} error=${message} hint=${t("preview.page_hint", { origins })}>
+          <input id=${fid} type="url" value=${page} ...${describedBy(fid, message, true)}
+            onKeyDown=${(e) => e.key === "Enter" && e.preventDefault()} onInput=${(e) => setPage(e.currentTarget.value)} />
+        <//>
+        <ul class="links">${links.map((l) => html`<li><a href=${l.href} target="_blank" rel="noopener" data-testid="preview-open" data-site=${l.site}>${t("preview.open", { site: l.site })}</a></li>`)}</ul>
+        <p class="hint">${t("preview.open_hint")}</p>`
+      : html`<p class="hint">${t("preview.no_page")}</p>`}
+  </section>`;
+}
 
 function Mint({ campaigns }) {
   const [campaign, setCampaign] = useState(campaigns[0]?.id || "");
@@ -52,6 +74,7 @@ function Mint({ campaigns }) {
     <button type="submit" class="primary">${t("preview.mint")}</button>
     ${token ? html`<div class="result" data-testid="preview-token">
       <p role="status">✓ ${t("preview.minted", { at: formatDateTime(token.expires_at) })}</p>
+      <${InPage} token=${token} />
       <${CodeBlock} id="preview-token-code" label=${t("preview.token")} code=${token.token} />
       <${CodeBlock} id="preview-curl" label=${t("preview.decide")} code=${`curl -s -X POST '<API>/v1/decide' -H 'Content-Type: application/json' -d '${body}'`} />
       <p class="hint">${t("preview.why_curl")}</p>

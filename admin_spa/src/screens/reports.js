@@ -5,6 +5,7 @@ import { html } from "../html.js";
 import { t, formatDateTime, formatNumber } from "../i18n.js";
 import { api, query, request, errorAt, fieldErrors } from "../api.js";
 import { ErrorBox, Loadable, Page, useLoad, fieldId, Field } from "../components.js";
+import { ReportChart } from "./report_charts.js";
 
 const POLL_MS = 2000; // Athena answers "running" first; ask again with the run id
 const INPUTS = /** @type {Record<string, string>} */ ({
@@ -15,6 +16,17 @@ const INPUTS = /** @type {Record<string, string>} */ ({
   click_window_days: "number",
   view_window_days: "number",
 });
+
+/**
+ * A column's header in the page's language (messages "reports.col.<name>"); the SQL name, which
+ * the CSV keeps, for a column without one.
+ * @param {string} column
+ */
+export function columnLabel(column) {
+  const key = "reports.col." + column;
+  const label = t(key);
+  return label === key ? column : label;
+}
 
 /** @param {unknown} value */
 function cell(value) {
@@ -88,10 +100,11 @@ export function Reports() {
     ${result && state !== "loading" ? html`<section aria-label=${t("reports.result")}>
       <p class="meta">${t("reports.as_of", { at: result.data_as_of ? formatDateTime(result.data_as_of) : "—" })}
         ${result.brand_scope ? html` · ${t("reports.scope", { brand: result.brand_scope })}` : null}</p>
+      <${ReportChart} report=${result.report} rows=${result.rows} />
       ${result.rows.length === 0
         ? html`<p class="notice empty" data-state="empty">${t("reports.empty")}</p>`
         : html`<div class="scroll" data-state="ready" tabindex="0" role="region" aria-label=${result.title || result.report}><table class="list" data-report=${result.report}><caption class="sr-only">${result.title || result.report}</caption>
-            <thead><tr>${result.columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
+            <thead><tr>${result.columns.map((c) => html`<th scope="col" data-column=${c} title=${c}>${columnLabel(c)}</th>`)}</tr></thead>
             <tbody>${result.rows.map((row) => html`<tr>${result.columns.map((c) => html`<td>${cell(row[c])}</td>`)}</tr>`)}</tbody>
           </table></div>`}
     </section>` : null}

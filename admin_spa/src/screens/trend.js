@@ -7,10 +7,10 @@ import { api, query } from "../api.js";
 import { Loadable, useLoad } from "../components.js";
 
 const DAYS = 30;
-const W = 720;
-const H = 220;
-const PAD = 32;
-const COLOURS = ["#c2185b", "#00796b", "#1565c0", "#6a1b9a", "#a84300", "#2e7d32"]; // each ≥ 4.5:1 on white (legend text)
+export const W = 720;
+export const H = 220;
+export const PAD = 32;
+export const COLOURS = ["#c2185b", "#00796b", "#1565c0", "#6a1b9a", "#a84300", "#2e7d32"]; // each ≥ 4.5:1 on white (legend text)
 
 /** The last `n` days up to today in Asia/Tokyo, as YYYY-MM-DD. @param {number} n */
 export function tokyoDays(n, now = new Date()) {
@@ -31,7 +31,7 @@ export function series(rows, days) {
   const line = (brand) => (out[brand] ||= { sent: days.map(() => 0), received: days.map(() => 0) });
   for (const row of rows) {
     const i = at.get(String(row.day));
-    if (i === undefined) continue;
+    if (i === undefined || !row.destination_brand) continue; // decide's request rows: no campaign yet
     line(row.source_brand).sent[i] += Number(row.clicks) || 0;
     line(row.destination_brand).received[i] += Number(row.clicks) || 0;
   }
@@ -39,7 +39,7 @@ export function series(rows, days) {
 }
 
 /** @param {number[]} values @param {number} top */
-function points(values, top) {
+export function points(values, top) {
   const step = (W - 2 * PAD) / Math.max(1, values.length - 1);
   return values.map((v, i) => `${(PAD + i * step).toFixed(1)},${(H - PAD - (v / top) * (H - 2 * PAD)).toFixed(1)}`).join(" ");
 }

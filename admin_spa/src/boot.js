@@ -1,0 +1,109 @@
+// Loaded by index.html ahead of app.js, and small: it asks for /admin/config.json and, in a tab
+// that is already signed in, for the data the first screen will show (who is signed in, and the
+// list the address opens on), so that those answers travel while app.js is still downloading and
+// evaluating instead of after it. It imports nothing (an import would become a request of its
+// own before any of this starts) and runs from a file, not inline (the CSP forbids inline script).
+//
+// The reads go to API_BASE at once, without waiting for config.json: that is where infra and the
+// local CDN put the admin API. The app takes what was started here through `globalThis.xsellBoot`
+// (config.js, api.js); each answer is taken at most once, within FRESH_MS, only by a request with
+// the same token, and only if config.json does name API_BASE.
+
+/** The sessionStorage key of auth/session.js. */
+export const SESSION_KEY = "xsell.session";
+/** auth/session.js refreshes a token this close to expiry first: such a token is not used here. */
+export const EARLY_MS = 5 * 60 * 1000;
+/** The admin API's path on this origin, as config.json's `apiBase` has it (infra/stacks/delivery.py). */
+export const API_BASE = "/admin/v1";
+/** An early answer older than this is not handed out (the data may have changed since). */
+export const FRESH_MS = 10_000;
+/** The admin API GETs a screen starts with, by the first part of its address (#/campaigns). */
+export const FIRST_LOADS = /** @type {Record<string, string>} */ ({
+  campaigns: "/campaigns",
+  creatives: "/creatives",
+});
+
+/**
+ * The API paths worth asking for before the app runs: "/me" (the shell's) and the list the
+ * address opens on, if it opens on a list.
+ * @param {string} hash e.g. "#/campaigns"
+ */
+export function firstLoads(hash) {
+  const parts = hash.replace(/^#\/?/, "").split("?")[0].split("/").filter(Boolean);
+  const list = parts.length === 1 && Object.hasOwn(FIRST_LOADS, parts[0]) ? FIRST_LOADS[parts[0]] : null;
+  return list ? ["/me", list] : ["/me"];
+}
+
+/**
+ * The stored ID token if it is good for longer than EARLY_MS, else null (auth/session.js
+ * would refresh it first, and the app's request would carry another token).
+ * @param {string | null} stored sessionStorage's value @param {number} now ms
+ */
+export function usableToken(stored, now) {
+  try {
+    const value = JSON.parse(stored || "null");
+    if (!value || typeof value.idToken !== "string" || typeof value.expiresAt !== "number") return null;
+    return value.expiresAt - now > EARLY_MS ? value.idToken : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * @typedef {object} Boot
+ * @property {Promise<any>} config  the parsed /admin/config.json (rejects as loadConfig would)
+ * @property {(path: string, token: string | null, apiBase: string) => Promise<Response | null> | null} take
+ *   the early answer to `GET apiBase + path` made with `token`, once; null when there is none
+ * @property {() => void} clear  forget every early answer (the app changed something)
+ */
+
+/**
+ * Start the early requests.
+ * @param {{fetch: typeof fetch, hash: string, stored: string | null, now: () => number}} env
+ * @returns {Boot}
+ */
+export function start(env) {
+  const startedAt = env.now();
+  const config = env.fetch("config.json", { cache: "no-store" }).then(async (answer) => {
+    if (!answer.ok) throw new Error(`config.json: HTTP ${answer.status}`);
+    return answer.json();
+  });
+  config.catch(() => {}); // the app reports it when it asks
+  const token = usableToken(env.stored, startedAt);
+  /** @type {Map<string, Promise<Response | null>>} */
+  const early = new Map();
+  if (token) {
+    for (const path of firstLoads(env.hash)) {
+      const answer = env.fetch(API_BASE + path, { headers: { Authorization: `Bearer ${token}` } });
+      early.set(path, answer.catch(() => null)); // a failed early request: the app asks again
+    }
+  }
+  return {
+    config,
+    take(path, withToken, apiBase) {
+      const answer = early.get(path);
+      if (!answer || withToken !== token || env.now() - startedAt > FRESH_MS) return null;
+      if (String(apiBase).replace(/\/$/, "") !== API_BASE) return null;
+      early.delete(path);
+      return answer;
+    },
+    clear() {
+      early.clear();
+    },
+  };
+}
+
+if (globalThis.document && globalThis.location) {
+  let stored = null;
+  try {
+    stored = sessionStorage.getItem(SESSION_KEY);
+  } catch {
+    /* storage blocked: signed out */
+  }
+  /** @type {any} */ (globalThis).xsellBoot = start({
+    fetch: globalThis.fetch.bind(globalThis),
+    hash: location.hash,
+    stored,
+    now: () => Date.now(),
+  });
+}

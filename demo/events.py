@@ -1,11 +1,13 @@
 """Synthetic measured events in the exact stored format (xsell.measuring.records), for the demo's
 reports and the report benchmark.
 
-A few weeks of impressions, clicks, holdout exposures and orders for the demo campaigns, with a
-real lift in one campaign (``umi-to-tabi``: treated customers order twice as often as its
-holdout) and none in another (``tabi-to-hana``: both arms order alike), and an A/B test on
-``hana-to-tabi`` whose variant b gets more clicks. Records land in the folder of the Asia/Tokyo
-day they "arrive" (a few seconds to a minute and a half after the event), as Firehose puts them.
+A few weeks of decide's requests and served slots, impressions, clicks, holdout exposures and
+orders for the demo campaigns (each customer on one device class, about one order in ten reported
+server to server), with a real lift in one campaign (``umi-to-tabi``: treated customers order
+twice as often as its holdout) and none in another (``tabi-to-hana``: both arms order alike),
+and an A/B test on ``hana-to-tabi`` whose variant b gets more clicks. Records land in the folder
+of the Asia/Tokyo day they "arrive" (a few seconds to a minute and a half after the event), as
+Firehose puts them.
 """
 
 from __future__ import annotations
@@ -47,8 +49,14 @@ PLANS = (
 )  # fmt: skip
 
 
+DEVICES = (("mobile", 6), ("desktop", 3), ("tablet", 1))
+S2S_SHARE = 0.1  # orders the destination's server reports (signed), the rest through the browser tag
+
+
 def _record(kind: str, at: dt.datetime, who: str, plan: Plan, creative: str | None, decision: str,
-            order: tuple[str, float] | None = None) -> dict[str, Any]:  # fmt: skip
+            order: tuple[str, float] | None = None, device: str | None = None,
+            channel: str | None = None) -> dict[str, Any]:  # fmt: skip
+    request = kind == "request"  # decide's answer to the page: no campaign chosen yet
     return {
         "schema": records.SCHEMA_VERSION,
         "event_id": uuid.UUID(int=random.getrandbits(128)).hex,
@@ -58,16 +66,18 @@ def _record(kind: str, at: dt.datetime, who: str, plan: Plan, creative: str | No
         "decision_id": decision,
         "site_id": plan.site_id,
         "slot": "top-banner",
-        "campaign_id": plan.campaign_id,
+        "campaign_id": None if request else plan.campaign_id,
         "creative_id": creative,
         "source_brand": plan.source_brand,
-        "destination_brand": plan.destination_brand,
+        "destination_brand": None if request else plan.destination_brand,
         "customer_hash": who,
         "holdout": kind == "holdout",
         "order_id": order[0] if order else None,
         "value": order[1] if order else None,
         "currency": "JPY" if order else None,
         "conversion_site": f"{plan.destination_brand}-web" if order else None,
+        "channel": (channel or records.CHANNEL_BROWSER) if order else None,
+        "device": device,
     }
 
 
@@ -83,6 +93,7 @@ def generate(
     orders = 0
     for n in range(customers):
         who = records.customer_hash(f"C{n:06d}", DEMO_KEY)
+        device = rng.choices([d for d, _ in DEVICES], [w for _, w in DEVICES])[0]
         for plan in PLANS:
             if rng.random() > 0.5:
                 continue  # about half the customers are eligible for each campaign
@@ -95,13 +106,18 @@ def generate(
                 at = start + dt.timedelta(seconds=rng.randrange(span))
                 decision = uuid.UUID(int=rng.getrandbits(128)).hex
                 first = at if first is None or at < first else first
+                asked = at - dt.timedelta(milliseconds=rng.randrange(200, 2000))
+                yield _arrive(rng, _record("request", asked, who, plan, None, decision, device=device))
                 if held:
-                    yield _arrive(rng, _record("holdout", at, who, plan, None, decision))
+                    yield _arrive(rng, _record("holdout", at, who, plan, None, decision, device=device))
                     continue
-                yield _arrive(rng, _record("impression", at, who, plan, creative, decision))
+                yield _arrive(rng, _record("served", asked, who, plan, creative, decision, device=device))
+                yield _arrive(rng, _record("impression", at, who, plan, creative, decision, device=device))
                 if rng.random() < ctr * 3:  # clickers are the likelier buyers
                     clicked = at + dt.timedelta(seconds=rng.randrange(2, 60))
-                    yield _arrive(rng, _record("click", clicked, who, plan, creative, decision))
+                    yield _arrive(
+                        rng, _record("click", clicked, who, plan, creative, decision, device=device)
+                    )
                     if last_click is None or clicked > last_click[0]:
                         last_click = (clicked, decision)
             rate = plan.order_rate_holdout if held else plan.order_rate_treated
@@ -110,8 +126,9 @@ def generate(
                 at = base + dt.timedelta(seconds=rng.randrange(600, 3 * 86400))
                 orders += 1
                 value = float(round(plan.order_value * rng.uniform(0.5, 1.5), -1))
+                channel = records.CHANNEL_S2S if rng.random() < S2S_SHARE else records.CHANNEL_BROWSER
                 order = _record("conversion", at, who, plan, None if held else creative, decision,
-                                (f"D{orders:07d}", value))  # fmt: skip
+                                (f"D{orders:07d}", value), device, channel)  # fmt: skip
                 if at < start + dt.timedelta(seconds=span):
                     yield _arrive(rng, order)
                     if rng.random() < 0.02:  # the conversion tag reported it twice

@@ -26,8 +26,14 @@ def demo_documents(site_urls: dict[str, str], asset_base: str) -> dict[str, dict
         "group": {catalog.GROUP_ID: brands.group()},
         "creative": {c["creative_id"]: c for c in brands.creatives(site_urls, asset_base)},
         "campaign": {c["campaign_id"]: c for c in brands.campaigns()},
-        # The demo's one partner reports for every brand (its files: seed_customers below).
-        "partner": {PARTNER: {"brands": [b.brand_id for b in brands.BRANDS]}},
+        # The demo's one partner reports for every brand (its files: seed_customers below), and
+        # sends the group's opt-out and erasure files too.
+        "partner": {
+            PARTNER: {
+                "brands": [b.brand_id for b in brands.BRANDS],
+                "allowed_datasets": ["brand_usage", "erasure", "optouts", "profiles"],
+            }
+        },
     }
 
 
@@ -74,7 +80,7 @@ def seed_customers(bucket: str, count: int = DEFAULT_CUSTOMERS) -> list[ObjectRe
     ]
 
 
-def showcase_customers(gateway_url: str, tries: int = 60) -> dict[str, str | None]:
+def showcase_customers(gateway_url: str, site_urls: dict[str, str], tries: int = 60) -> dict[str, str | None]:
     """For each demo site, the first demo customer decide gives a banner there (None if none of
     ``tries`` gets one): customer C000001 already uses every other brand, so sees nothing."""
     import json
@@ -88,7 +94,9 @@ def showcase_customers(gateway_url: str, tries: int = 60) -> dict[str, str | Non
         for n in range(1, tries + 1):
             body = {"site": brand.site_id, "customer": {"id": customer_id(n)}, "slots": [brands.SLOT]}
             url = f"{gateway_url}/v1/decide"
-            request = urllib.request.Request(url, json.dumps(body).encode(), method="POST")
+            # As the brand's page asks: a call without an Origin takes no caps, so gets none of them.
+            origin = {"Origin": site_urls[brand.brand_id]}
+            request = urllib.request.Request(url, json.dumps(body).encode(), method="POST", headers=origin)
             with urllib.request.urlopen(request, timeout=10) as response:
                 if json.loads(response.read())["slots"]:
                     found[brand.brand_id] = customer_id(n)

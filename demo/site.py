@@ -3,23 +3,81 @@
 A click on a referral banner lands on the destination brand's page with
 ``?xsell_ref=<token>``; the tag keeps the token and removes it from the address
 bar. The order button there is the brand's conversion tag: ``xsell("convert", ...)``.
+
+Under the slot, a demo note says what the engine makes of the logged-in customer on this site
+(the admin's read-only preview over the live config): which campaign they get, or why none, e.g.
+that they already use every other brand. A real brand page has no such note.
 """
 
 from __future__ import annotations
 
 import json
 from html import escape
+from typing import Any
 
-from demo.brands import SLOT, Brand
+from demo.brands import BY_ID, SLOT, Brand
 from demo.customers import brands_used, customer_id
 
 # A few customers to log in as, chosen so each home brand is represented.
 SAMPLE_CUSTOMERS = tuple((n, customer_id(n)) for n in range(1, 7))
 ORDER_VALUE = 5000  # yen, the demo order on every brand's page
 
+# engine/explain reasons, as the demo note says them ({brand}: the campaign's destination).
+_REASONS = {
+    "uses_destination": "{brand}をすでに利用中",
+    "opted_out": "{brand}への案内を停止中（オプトアウト）",
+    "guarded": "このブランドの上位会員のため他ブランドへ案内しない設定（ガード）",
+    "not_targeted": "ターゲティング条件に当てはまらない",
+    "outside_schedule": "配信期間外",
+    "held_out": "効果測定のためのホールドアウト群（バナーを出さない比較群）",
+    "not_active": "キャンペーンが停止中",
+}
+_NOT_LISTED = ("own_brand", "not_on_this_slot")  # campaigns that could never show here
 
-def render(brand: Brand, snippet: str, api_url: str) -> bytes:
-    """The brand's home page. The logged-in customer comes from ?customer=<id>."""
+
+def explanation(brand: Brand, customer: str | None) -> str:
+    """The demo note (HTML) for ``customer`` on ``brand``'s page: the engine's verdict, read-only."""
+    if not customer:
+        return "ログインしていない訪問者にはバナーを出しません。下の一覧からデモ会員を選んでください。"
+    from xsell import roles
+    from xsell.admin.access import Principal
+    from xsell.admin.explain import explain
+    from xsell.errors import InvalidRequest, XsellError
+
+    viewer = Principal(user="demo-page", email="", role=roles.VIEWER, brand=None)
+    try:
+        verdict = explain(viewer, brand.site_id, SLOT, customer)
+    except InvalidRequest as exc:
+        return escape(f"会員ID {customer!r} は使えません: {exc}")
+    except XsellError as exc:  # e.g. the site is not in the live config (any more)
+        return escape(f"この会員について説明できません: {exc}")
+    return _verdict_html(verdict)
+
+
+def _verdict_html(verdict: dict[str, Any]) -> str:
+    who = escape(verdict["customer_id"])
+    known = "" if verdict["known_customer"] else "（取り込まれたデータにない会員: 新規として扱います）"
+    winner = verdict["winner"]
+    if winner is not None and not winner["holdout"]:
+        return f"{who}{known}には <b>{escape(winner['campaign_id'])}</b> のバナーを表示します。"
+    reasons = []
+    for row in verdict["campaigns"]:
+        if row["reason"] in _NOT_LISTED:
+            continue
+        name = BY_ID[row["destination_brand"]].name if row["destination_brand"] in BY_ID else ""
+        text = _REASONS.get(row["reason"] or "", row["reason"] or "表示可能").format(brand=name)
+        reasons.append(f"<li>{escape(row['campaign_id'])}: {escape(text)}</li>")
+    if winner is not None:  # held out of the campaign that won
+        held = escape(winner["campaign_id"])
+        lead = f"{who}{known}は {held} の効果測定のホールドアウト群のため、バナーは出ません。"
+    else:
+        lead = f"{who}{known}に表示できるキャンペーンはありません:"
+    return f"{lead}<ul>{''.join(reasons)}</ul>"
+
+
+def render(brand: Brand, snippet: str, api_url: str, note: str = "") -> bytes:
+    """The brand's home page. The logged-in customer comes from ?customer=<id>; ``note`` is the
+    demo note under the slot (HTML, see :func:`explanation`)."""
     logins = "".join(
         f'<li><a href="?customer={cid}">{cid}</a> <small>({", ".join(brands_used(n))})</small></li>'
         for n, cid in SAMPLE_CUSTOMERS
@@ -64,9 +122,8 @@ xsell("init", {init});
 <main>
   <section aria-label="グループからのおすすめ">
     <div data-xsell-slot="{SLOT}"></div>
-    <p class="hint"><small>バナーが出ないとき: その会員はグループの他ブランドをすべて利用済み、
-    表示回数の上限に到達、または効果測定のためのホールドアウト群です
-    （どの会員がどのブランドを利用中かは下の一覧のとおり）。</small></p>
+    <div class="hint" id="xsell-demo-note"><small>デモの説明: {note}
+    （表示回数の上限・頻度・相互送客の比率はここでは見ていません。どの会員がどのブランドを利用中かは下の一覧のとおり）</small></div>
   </section>
   <h2>デモ会員でログイン</h2>
   <ul>{logins}</ul>

@@ -41,3 +41,28 @@ def live(kind: str) -> dict[str, dict[str, Any]]:
     from xsell.dal import config as store
 
     return store.load(store.live_version()).get(kind, {})
+
+
+def put_unchecked(docs: dict[tuple[str, str], dict[str, Any] | None], note: str = "test: unchecked") -> int:
+    """Publish a new version that is the live one with ``docs`` set (None: removed), written
+    straight to storage in decide's form (campaigns with inline creatives) and checked by
+    nothing: what an old config, published under looser rules, may hold. The new live version."""
+    import datetime as dt
+
+    from xsell.dal import config as store
+
+    version = store.live_version()
+    documents = store.load_published(version)
+    for key, data in docs.items():
+        if data is None:
+            documents.pop(key, None)
+        else:
+            documents[key] = store.Published(key[0], key[1], data, None)
+    now = dt.datetime.now(dt.UTC).isoformat()
+    header = {"published_by": "test", "started_at": now, "note": note}
+    if not store.reserve_version(version + 1, header, stale_before=now):
+        raise RuntimeError(f"config version {version + 1} is being published by someone else")
+    store.write_documents(version + 1, documents.values())
+    if not store.go_live(version + 1, {**header, "published_at": now}):
+        raise RuntimeError("the live config version moved meanwhile")
+    return version + 1

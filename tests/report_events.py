@@ -30,10 +30,20 @@ def customer(n: int) -> str:
 
 
 def record(
-    kind: str, at: str, who: int, campaign: str, creative: str | None, decision: str, **order: Any
+    kind: str,
+    at: str,
+    who: int,
+    campaign: str,
+    creative: str | None,
+    decision: str,
+    device: str | None = None,
+    channel: str = "browser",
+    **order: Any,
 ) -> dict:
     site, source, destination = CAMPAIGNS[campaign]
     received = dt.datetime.fromisoformat(at)
+    if kind == "request":  # decide's record of a slot asked for: no campaign chosen yet
+        campaign, destination = None, None
     return {
         "schema": records.SCHEMA_VERSION,
         "event_id": f"{next(_ids):032x}",
@@ -53,20 +63,39 @@ def record(
         "value": order.get("value"),
         "currency": "JPY" if kind == "conversion" else None,
         "conversion_site": f"{destination}-web" if kind == "conversion" else None,
+        "channel": channel if kind == "conversion" else None,
+        "device": device,
     }
 
 
-def _conv(at: str, who: int, campaign: str, creative: str | None, decision: str, order_id: str, value: float):
-    return record("conversion", at, who, campaign, creative, decision, order_id=order_id, value=value)
+def _conv(
+    at: str,
+    who: int,
+    campaign: str,
+    creative: str | None,
+    decision: str,
+    order_id: str,
+    value: float,
+    device: str | None = None,
+    channel: str = "browser",
+):
+    return record(
+        "conversion", at, who, campaign, creative, decision, device, channel, order_id=order_id, value=value
+    )
 
 
 # (folder day, record). Times are UTC; Tokyo is +9 h.
 EVENTS: list[tuple[str, dict]] = [
-    # c1: sees and clicks a1 on 11-10, orders on 11-11 (reported twice): one click-through order.
-    ("2026-11-10", record("impression", "2026-11-10T01:00:00+00:00", 1, "camp-a", "a1", "d1")),
-    ("2026-11-10", record("click", "2026-11-10T01:00:30+00:00", 1, "camp-a", "a1", "d1")),
-    ("2026-11-11", _conv("2026-11-11T02:00:00+00:00", 1, "camp-a", "a1", "d1", "O1", 1000)),
-    ("2026-11-11", _conv("2026-11-11T02:05:00+00:00", 1, "camp-a", "a1", "d1", "O1", 1000)),
+    # c1 on a phone: decide is asked for the slot and serves a1 on 11-10, c1 sees and clicks it,
+    # orders on 11-11 (reported twice): one click-through order, counted on the phone.
+    ("2026-11-10", record("request", "2026-11-10T00:59:59+00:00", 1, "camp-a", None, "d1", "mobile")),
+    ("2026-11-10", record("served", "2026-11-10T00:59:59+00:00", 1, "camp-a", "a1", "d1", "mobile")),
+    ("2026-11-10", record("impression", "2026-11-10T01:00:00+00:00", 1, "camp-a", "a1", "d1", "mobile")),
+    ("2026-11-10", record("click", "2026-11-10T01:00:30+00:00", 1, "camp-a", "a1", "d1", "mobile")),
+    ("2026-11-11", _conv("2026-11-11T02:00:00+00:00", 1, "camp-a", "a1", "d1", "O1", 1000, "mobile")),
+    ("2026-11-11", _conv("2026-11-11T02:05:00+00:00", 1, "camp-a", "a1", "d1", "O1", 1000, "mobile")),
+    # c7 on a phone: decide is asked on 11-12 but has nothing to serve (a request, no served).
+    ("2026-11-12", record("request", "2026-11-12T03:00:00+00:00", 7, "camp-a", None, "d7", "mobile")),
     # c2: sees a2 a second before midnight Tokyo (lands in the 11-11 folder), orders 12 h later
     # without a click: a view-through order for a2 on 11-11.
     ("2026-11-11", record("impression", "2026-11-10T14:59:59+00:00", 2, "camp-a", "a2", "d2")),
@@ -81,7 +110,8 @@ EVENTS: list[tuple[str, dict]] = [
     # c5: umi -> hana, sees, clicks and orders on 11-12.
     ("2026-11-12", record("impression", "2026-11-12T01:00:00+00:00", 5, "camp-b", "b1", "d5")),
     ("2026-11-12", record("click", "2026-11-12T01:00:10+00:00", 5, "camp-b", "b1", "d5")),
-    ("2026-11-12", _conv("2026-11-12T02:00:00+00:00", 5, "camp-b", "b1", "d5", "O5", 3000)),
+    # ... and umi's server reports that order, signed (server to server).
+    ("2026-11-12", _conv("2026-11-12T02:00:00+00:00", 5, "camp-b", "b1", "d5", "O5", 3000, None, "s2s")),
     # c6: clicked a1 on 11-01, ordered ten days later: outside the 7-day window, not credited.
     ("2026-11-01", record("impression", "2026-11-01T01:00:00+00:00", 6, "camp-a", "a1", "d6")),
     ("2026-11-01", record("click", "2026-11-01T01:01:00+00:00", 6, "camp-a", "a1", "d6")),
@@ -91,15 +121,17 @@ EVENTS: list[tuple[str, dict]] = [
 RANGE = {"from": "2026-11-10", "until": "2026-11-12"}
 NOW = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
 
-# day, campaign, creative, site, source, destination, device -> impressions, clicks, holdout,
-# click conversions, view conversions, revenue
+# day, campaign, creative, site, source, destination, device -> requests, served, impressions,
+# clicks, holdout, click conversions, view conversions, s2s conversions, revenue
 EXPECTED_FUNNEL = {
-    ("2026-11-10", "camp-a", "a1", "hana-web", "hana", "tabi", "unknown"): (1, 1, 0, 0, 0, 0.0),
-    ("2026-11-10", "camp-a", "a2", "hana-web", "hana", "tabi", "unknown"): (1, 0, 0, 0, 0, 0.0),
-    ("2026-11-10", "camp-a", None, "hana-web", "hana", "tabi", "unknown"): (0, 0, 1, 0, 0, 0.0),
-    ("2026-11-11", "camp-a", "a1", "hana-web", "hana", "tabi", "unknown"): (0, 0, 0, 1, 0, 1000.0),
-    ("2026-11-11", "camp-a", "a2", "hana-web", "hana", "tabi", "unknown"): (1, 1, 0, 1, 1, 2500.0),
-    ("2026-11-12", "camp-b", "b1", "umi-web", "umi", "hana", "unknown"): (1, 1, 0, 1, 0, 3000.0),
+    ("2026-11-10", None, None, "hana-web", "hana", None, "mobile"): (1, 0, 0, 0, 0, 0, 0, 0, 0.0),
+    ("2026-11-10", "camp-a", "a1", "hana-web", "hana", "tabi", "mobile"): (0, 1, 1, 1, 0, 0, 0, 0, 0.0),
+    ("2026-11-10", "camp-a", "a2", "hana-web", "hana", "tabi", "unknown"): (0, 0, 1, 0, 0, 0, 0, 0, 0.0),
+    ("2026-11-10", "camp-a", None, "hana-web", "hana", "tabi", "unknown"): (0, 0, 0, 0, 1, 0, 0, 0, 0.0),
+    ("2026-11-11", "camp-a", "a1", "hana-web", "hana", "tabi", "mobile"): (0, 0, 0, 0, 0, 1, 0, 0, 1000.0),
+    ("2026-11-11", "camp-a", "a2", "hana-web", "hana", "tabi", "unknown"): (0, 0, 1, 1, 0, 1, 1, 0, 2500.0),
+    ("2026-11-12", None, None, "hana-web", "hana", None, "mobile"): (1, 0, 0, 0, 0, 0, 0, 0, 0.0),
+    ("2026-11-12", "camp-b", "b1", "umi-web", "umi", "hana", "unknown"): (0, 0, 1, 1, 0, 1, 0, 1, 3000.0),
 }
 # campaign, creative -> customers, impressions, clicks, clickers, converters, conversions, revenue
 EXPECTED_AB = {

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.admin import operations, reports, requests
-from xsell import env, topology
+from xsell import env, observability, topology
 from xsell.admin import audit, configs
 from xsell.admin import contract as c
 from xsell.admin.access import Principal
@@ -20,6 +20,8 @@ from xsell.http import register_domain_errors
 
 env.require(topology.FUNCTIONS["admin"].env)
 logger = Logger(service="xsell-admin")
+tracer = observability.tracer("admin")  # Powertools Tracer in Lambda
+metrics = observability.Emf("admin")
 app = APIGatewayRestResolver()
 register_domain_errors(app)
 app.include_router(operations.router)
@@ -417,6 +419,8 @@ def export_audit() -> Any:  # a Response (annotated Any: the OpenAPI generator w
     )
 
 
+@tracer.capture_lambda_handler(capture_response=False)  # answers carry customer data
+@metrics.flushing
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

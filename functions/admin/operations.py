@@ -139,12 +139,30 @@ def site_tag(site_id: str) -> dict[str, Any]:
         (c.SECRET, "The new secret, shown this once."),
         body=(c.SECRET_REQUEST, "How many hours the old secret stays valid (0-168, default 24)."),
         not_found="The site is not in the live config version.",
+        conflict="Someone rotated this site's secret in between: nothing was changed.",
         **BAD,
     ),
 )
 def rotate_secret(site_id: str) -> dict[str, Any]:
     request = body(c.SECRET_REQUEST, optional=True)
     return ops.rotate_secret(principal(), site_id, request.get("overlap_hours", ops.DEFAULT_OVERLAP_HOURS))
+
+
+@router.post(
+    "/admin/v1/signing-key",
+    **c.route(
+        "rotateSigningKey",
+        "Rotate the deployment's token signing key; tokens of the old one stay valid for the overlap",
+        TAG,
+        (c.SIGNING_KEY, "The new key's id (the key itself is never shown)."),
+        body=(c.SIGNING_KEY_REQUEST, "How many days tokens of the old key stay valid (8-30, default 8)."),
+        conflict="The overlap of an earlier rotation still lasts, or another one happened in between.",
+        **BAD,
+    ),
+)
+def rotate_signing_key() -> dict[str, Any]:
+    request = body(c.SIGNING_KEY_REQUEST, optional=True)
+    return ops.rotate_signing_key(principal(), request.get("overlap_days", ops.MIN_SIGNING_OVERLAP_DAYS))
 
 
 # --- previews, users, pacing ------------------------------------------------------------------

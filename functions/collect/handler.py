@@ -1,4 +1,5 @@
-"""Collect: POST /v1/events -> viewable impressions, clicks, holdout exposures and conversions.
+"""Collect: POST /v1/events -> viewable impressions, clicks, holdout exposures and conversions;
+POST /v1/conversions -> a conversion signed by the destination site's server.
 
 The tag sends batches with ``Content-Type: text/plain`` (a CORS simple request,
 no preflight); the body is still JSON. A bad body is a 4xx and nothing is
@@ -13,13 +14,16 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from xsell import api_contract, env, topology
+from xsell import api_contract, env, observability, topology
 from xsell.errors import InvalidRequest
 from xsell.http import error_response, register_domain_errors
+from xsell.measuring.conversions import SIGNATURE_HEADER, TIMESTAMP_HEADER, record_conversion
 from xsell.measuring.service import EventsUnavailable, collect
 
 env.require(topology.FUNCTIONS["collect"].env)
 logger = Logger(service="xsell-collect")
+tracer = observability.tracer("collect")  # Powertools Tracer in Lambda
+metrics = observability.Emf("collect")
 # Events carry signed tokens, so any origin may send them; the tokens say which site they are for.
 app = APIGatewayRestResolver(cors=CORSConfig(allow_origin="*", max_age=600))
 register_domain_errors(app)
@@ -33,16 +37,28 @@ def _unavailable(exc: EventsUnavailable) -> Response:
 
 @app.post("/v1/events", **api_contract.EVENTS_ROUTE)
 def post_events() -> dict[str, Any]:
-    try:
-        body = app.current_event.decoded_body
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidRequest("body is not UTF-8 text", "body") from exc
-    result = collect(body)
+    result = collect(_body())
     if result["rejected"]:  # forged or replayed events are worth seeing; accepted ones are in S3
         logger.info("events rejected", extra={k: result[k] for k in ("accepted", "rejected", "reasons")})
     return result
 
 
+@app.post("/v1/conversions", **api_contract.CONVERSION_ROUTE)
+def post_conversion() -> dict[str, Any]:
+    headers = app.current_event.headers
+    return record_conversion(_body(), headers.get(TIMESTAMP_HEADER), headers.get(SIGNATURE_HEADER))
+
+
+def _body() -> str | None:
+    try:
+        body: str | None = app.current_event.decoded_body
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequest("body is not UTF-8 text", "body") from exc
+    return body
+
+
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.flushing
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

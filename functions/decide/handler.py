@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
-from xsell import api_contract, env, topology
-from xsell.decisioning.service import SnapshotCache, decide, preflight_origin
+from xsell import api_contract, env, observability, topology
+from xsell.decisioning.request import SIGNATURE_HEADER, TIMESTAMP_HEADER, ServerSignature
+from xsell.decisioning.service import SnapshotCache, decide, instance_pool, preflight_origin
 from xsell.proxy import TEXT, ProxyRouter, Request, Response
 
 if TYPE_CHECKING:
@@ -20,25 +21,37 @@ if TYPE_CHECKING:
 
 env.require(topology.FUNCTIONS["decide"].env)
 logger = Logger(service="xsell-decide")
+tracer = observability.tracer("decide")  # Powertools Tracer in Lambda
+metrics = observability.Emf("decide")
 # No blanket CORS: each site's own origins are checked, and only an allowed one is echoed.
 app = ProxyRouter()
 snapshots = SnapshotCache()
+blocks = instance_pool()  # this environment's leased units of caps and reciprocity credit
 
 
 @app.post("/v1/decide", **api_contract.DECIDE_ROUTE)
 def post_decide(request: Request) -> Response:
     origin = request.header("origin")
-    answer = decide(request.json, snapshots, origin=origin, user_agent=request.header("user-agent"))
+    signed = ServerSignature(request.header(TIMESTAMP_HEADER), request.header(SIGNATURE_HEADER), request.text)
+    answer = decide(
+        request.json,
+        snapshots,
+        origin=origin,
+        user_agent=request.header("user-agent"),
+        pool=blocks,
+        signed=signed,
+    )
     headers = {"Vary": "Origin"}
     if origin:
         headers["Access-Control-Allow-Origin"] = origin
     return Response(200, answer, headers)
 
 
-# Not in the API document: in AWS, API Gateway answers preflights itself.
+# Not in the API document: a preflight, not a call.
 @app.route("OPTIONS", "/v1/decide", include_in_schema=False)
 def preflight_decide(request: Request) -> Response:
-    """Locally the gateway forwards preflights; in AWS API Gateway answers them itself."""
+    """API Gateway (and the local gateway) forward preflights here: the origins of the published
+    site documents are the only ones admitted."""
     origin = preflight_origin(snapshots, request.header("origin"))
     headers = {"Vary": "Origin"}
     if origin:
@@ -51,6 +64,8 @@ def preflight_decide(request: Request) -> Response:
     return Response(204 if origin else 403, "", headers, content_type=TEXT)
 
 
+@tracer.capture_lambda_handler(capture_response=False)  # answers carry signed tokens
+@metrics.flushing
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event)

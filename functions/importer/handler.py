@@ -14,12 +14,14 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from xsell import env, topology
+from xsell import env, observability, topology
 from xsell.importing.checkpoints import Budget
 from xsell.importing.runner import handle_message
 
 env.require(topology.FUNCTIONS["importer"].env)
 logger = Logger(service="xsell-importer")
+tracer = observability.tracer("importer")  # Powertools Tracer in Lambda
+metrics = observability.Emf("importer")
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
@@ -37,6 +39,8 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
         logger.info("import step", extra={"job_id": step.job_id, "state": step.state})
 
 
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.flushing
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_partial_response(

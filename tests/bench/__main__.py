@@ -1,7 +1,7 @@
 """``python -m tests.bench [--only PREFIX]``: print one ``BENCH <name> <value> <unit>`` line per figure.
 
 Every ratio is measured against its baseline in the same process and run, so
-machine speed cancels out. Targets live in MISSION.md; nothing here asserts.
+machine speed cancels out. Targets, baselines and why are in docs/benchmarks.md; nothing here asserts.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 
-from tests.bench import admin, decide, imports, reports, runtime, tag
+from tests.bench import admin, capacity, cost, decide, imports, reports, runtime, tag
 
 Figure = tuple[str, float, str]
 SUITES: dict[str, Callable[[], Iterator[Figure]]] = {
@@ -20,6 +20,8 @@ SUITES: dict[str, Callable[[], Iterator[Figure]]] = {
     "local": runtime.run,
     "admin": admin.run,
     "reports": reports.run,
+    "cost": cost.run,
+    "capacity": capacity.run,
 }
 
 

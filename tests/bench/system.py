@@ -20,10 +20,7 @@ def local_system() -> Iterator[Any]:
     try:
         from demo import seed
         from local.system import LocalSystem
-        from xsell.dal import aws, secrets
 
-        aws.reset()
-        secrets.forget()
         system = LocalSystem(run_dispatcher=False).start()
         seed.seed_config(system.site_urls, system.cdn.url)
         yield system

@@ -27,12 +27,31 @@ new PerformanceObserver((list) => {
 """
 
 
+def _warm(system: Any) -> None:
+    """One decide per demo site first: the first request of a fresh system imports the handler,
+    compiles the config and reads the secret, which can outlast the tag's decide timeout (1.5 s)
+    on a busy machine; the page loads measure layout shift, not that."""
+    from demo.brands import BRANDS, SLOT
+
+    for brand in BRANDS:
+        body = {"site": brand.site_id, "customer": {"id": "BENCHWARM"}, "slots": [SLOT]}
+        request = urllib.request.Request(
+            f"{system.gateway.url}/v1/decide",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"content-type": "text/plain;charset=UTF-8", "origin": system.site_urls[brand.brand_id]},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200, response.status
+
+
 def _cls(system: Any) -> float:
     """The largest cumulative layout shift of a demo page load, banner and image included."""
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
+    _warm(system)
     worst = 0.0
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

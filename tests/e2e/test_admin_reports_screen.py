@@ -24,9 +24,11 @@ def test_a_brand_marketer_reads_the_pair_matrix_for_their_brand(demo_system, pag
     table = page.locator("table[data-report=pairs]")
     table.wait_for(timeout=60_000)
     header = table.locator("thead th").all_inner_texts()
+    columns = table.locator("thead th").evaluate_all("ths => ths.map((th) => th.dataset.column)")
+    assert header[:2] == ["送客元ブランド", "送客先ブランド"]  # labels, not the SQL names
     rows = [row.locator("td").all_inner_texts() for row in table.locator("tbody tr").all()]
     assert rows, "no pair rows for the demo weeks"
-    source, destination = header.index("source_brand"), header.index("destination_brand")
+    source, destination = columns.index("source_brand"), columns.index("destination_brand")
     assert all("umi" in (row[source], row[destination]) for row in rows)
     assert page.get_by_text("umi を含むブランド間のみ").is_visible()
     assert "データ時点" in page.locator("p.meta").inner_text()
@@ -37,7 +39,9 @@ def test_a_brand_marketer_reads_the_pair_matrix_for_their_brand(demo_system, pag
         page.get_by_role("button", name="CSV をダウンロード").click()
     text = download.value.path().read_bytes().decode("utf-8-sig")
     exported = list(csv.reader(io.StringIO(text)))
-    assert exported[0][:2] == header[:2] and len(exported) == len(rows) + 1
+    assert exported[0] == columns and len(exported) == len(rows) + 1  # the CSV keeps the SQL names
+    page.get_by_role("button", name="English").click()
+    assert table.locator("thead th").all_inner_texts()[:2] == ["Source brand", "Destination brand"]
 
 
 def test_the_volume_screen_charts_30_days_of_referrals_per_brand(demo_system, page) -> None:
@@ -60,3 +64,58 @@ def test_the_volume_screen_charts_30_days_of_referrals_per_brand(demo_system, pa
     assert sum(map(sum, totals)) > 0
     shoot(page, "volume-trend")
     axe(page, "volume-trend")
+
+
+def _run_report(page, demo_system, name: str) -> None:
+    today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=9)).date()
+    page.get_by_label("レポート", exact=True).select_option(name)
+    page.get_by_label("開始日").fill(str(today - dt.timedelta(days=20)))
+    page.get_by_label("終了日").fill(str(today))
+    page.get_by_role("button", name="表示").click()
+    page.locator(f"table[data-report={name}]").wait_for(timeout=180_000)  # the first compacts the demo days
+
+
+def _numbers(page, name: str, column: str) -> list[float]:
+    """A column of the report's table as numbers (formatted with thousands separators)."""
+    table = page.locator(f"table[data-report={name}]")
+    header = table.locator("thead th").evaluate_all("ths => ths.map(th => th.dataset.column)")
+    at = header.index(column)
+    cells = table.locator("tbody tr").evaluate_all(
+        f"rows => rows.map(r => r.querySelectorAll('td')[{at}].textContent)"
+    )
+    return [float(c.replace(",", "")) if c not in ("—", "") else float("nan") for c in cells]
+
+
+def test_the_reports_screen_charts_the_funnel_ab_and_holdout(demo_system, page) -> None:
+    seed.seed_events(demo_system.resources.events_bucket)
+    sign_in(page, demo_system, user(demo_system, "charts-admin", roles.GROUP_ADMIN))
+    go(page, demo_system, "reports")
+
+    _run_report(page, demo_system, "funnel")
+    chart = page.locator("figure[data-chart=funnel] svg")
+    series = chart.locator("polyline").evaluate_all("ls => ls.map(l => l.dataset.series)")
+    assert series == ["requests", "served", "impressions", "clicks", "click_conversions"]
+    days = len(set(page.locator("table[data-report=funnel] tbody tr td:first-child").all_inner_texts()))
+    points = chart.locator("polyline[data-series=clicks]").get_attribute("points").split()
+    assert len(points) == days > 1  # one point per day in the table
+    assert sum(_numbers(page, "funnel", "requests")) > 0  # decide's requests are in the funnel
+    shoot(page, "reports-funnel-chart")
+    axe(page, "reports-funnel-chart")
+
+    _run_report(page, demo_system, "ab")
+    bars = page.locator("figure[data-chart=ab] g[data-bar]")
+    rows = page.locator("table[data-report=ab] tbody tr").count()
+    assert bars.count() == rows > 1
+    controls = page.locator("table[data-report=ab] tbody tr").evaluate_all(
+        "rows => rows.map(r => r.textContent)"
+    )
+    assert page.locator("figure[data-chart=ab] line.ci").count() >= 1  # a variant's interval
+    assert page.locator("figure[data-chart=ab] line.ci").count() < len(controls)  # not the controls'
+
+    _run_report(page, demo_system, "holdout")
+    arms = page.locator("figure[data-chart=holdout] g[data-bar]")
+    campaigns = page.locator("table[data-report=holdout] tbody tr").count()
+    assert arms.count() == 2 * campaigns  # treatment and holdout per campaign
+    widths = arms.locator("rect").evaluate_all("rs => rs.map(r => Number(r.getAttribute('width')))")
+    assert max(widths) > 0
+    shoot(page, "reports-holdout-chart")

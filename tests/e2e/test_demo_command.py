@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 from local.emulators import free_port
@@ -53,7 +54,13 @@ def test_demo_prints_urls_serves_the_sites_and_stops_everything():
         for brand, url in sites.items():
             customer = url.split("customer=")[1]
             body = json.dumps({"site": f"{brand}-web", "customer": {"id": customer}, "slots": ["top-banner"]})
-            request = urllib.request.Request(f"{gateway}/v1/decide", body.encode(), method="POST")
+            # As the brand's page asks (with its Origin): only such calls take the demo's caps.
+            request = urllib.request.Request(
+                f"{gateway}/v1/decide",
+                body.encode(),
+                method="POST",
+                headers={"Origin": "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(url))},
+            )
             with urllib.request.urlopen(request, timeout=10) as response:
                 assert json.loads(response.read())["slots"], (brand, customer)
     finally:

@@ -55,3 +55,31 @@ def test_anonymous_visitor_sees_no_banner(demo_system, page):
     page.wait_for_timeout(300)
     assert page.locator("[data-xsell-slot] a").count() == 0
     assert page.console_messages == []
+
+
+def test_a_customer_who_uses_every_other_brand_is_told_why_no_banner_shows(demo_system, page):
+    cid = next(customer_id(n) for n in range(1, 300) if sorted(brands_used(n)) == ["tabi", "umi"])
+    page.goto(f"{demo_system.site_urls['hana']}/?customer={cid}")
+    page.wait_for_function("window.xsell && window.xsell.loaded === true")
+    page.wait_for_timeout(300)
+    assert page.locator("[data-xsell-slot] a").count() == 0
+    note = page.locator("#xsell-demo-note").inner_text()
+    assert f"{cid}に表示できるキャンペーンはありません" in note
+    assert f"hana-to-tabi: {BY_ID['tabi'].name}をすでに利用中" in note
+    assert f"hana-to-umi: {BY_ID['umi'].name}をすでに利用中" in note
+
+
+def test_the_note_names_the_campaign_the_banner_comes_from(demo_system, page):
+    cid = first_customer_using(["hana"])
+    page.goto(f"{demo_system.site_urls['hana']}/?customer={cid}")
+    banner = page.locator("[data-xsell-slot='top-banner'] a.xsell-creative")
+    banner.wait_for(timeout=10_000)
+    campaign = banner.get_attribute("data-xsell-campaign")
+    assert f"{cid}には {campaign} のバナーを表示します" in page.locator("#xsell-demo-note").inner_text()
+
+
+def test_a_bad_customer_id_in_the_address_is_explained_not_a_broken_page(demo_system, page):
+    page.goto(f"{demo_system.site_urls['hana']}/?customer=%3Cscript%3Ex%3C%2Fscript%3E")
+    note = page.locator("#xsell-demo-note").inner_text()
+    assert "会員ID '<script>x</script>' は使えません" in note
+    assert page.locator("h1").inner_text() == BY_ID["hana"].name

@@ -47,7 +47,13 @@ def ids(local_system) -> dict[str, str]:
     }
     configs.publish_documents(
         {
-            "partner": {names["hana_partner"]: {"brands": ["hana"]}, names["group_partner"]: {}},
+            "partner": {
+                names["hana_partner"]: {"brands": ["hana"]},
+                # The group-wide partner also sends the privileged datasets.
+                names["group_partner"]: {
+                    "allowed_datasets": ["brand_usage", "erasure", "optouts", "profiles"]
+                },
+            },
             "site": {names["site"]: {"site_id": names["site"], "brand": "hana", "slots": ["top-banner"]}},
         },
         note="admin operations tests",
@@ -55,9 +61,12 @@ def ids(local_system) -> dict[str, str]:
     return names
 
 
-def _upload(system: Any, partner: str, text: str, dataset: str = "profiles") -> Any:
+def _upload(
+    system: Any, partner: str, text: str, dataset: str = "profiles", *, registered: bool = True
+) -> Any:
     """One file under its own key (a second upload to a key replaces the first)."""
-    return upload(system, dataset, text, key=f"incoming/{partner}/{dataset}/{uuid.uuid4().hex[:8]}.csv")
+    key = f"incoming/{partner}/{dataset}/{uuid.uuid4().hex[:8]}.csv"
+    return upload(system, dataset, text, key=key, registered=registered)
 
 
 def _get(url: str) -> bytes:
@@ -77,7 +86,7 @@ def test_jobs_are_listed_newest_first_and_only_to_those_who_may_see_them(local_s
     refs = [
         _upload(local_system, ids["hana_partner"], "customer_id\nops-1\n"),
         _upload(local_system, ids["group_partner"], "customer_id\nops-2\n"),
-        _upload(local_system, ids["unregistered"], "customer_id\nops-3\n"),
+        _upload(local_system, ids["unregistered"], "customer_id\nops-3\n", registered=False),  # rejected
         _upload(local_system, ids["hana_partner"], "customer_id,生年\nops-4,1980\nops-5,soon\n"),
     ]
     local_system.dispatcher.drain()
@@ -173,6 +182,9 @@ def test_an_upload_url_puts_one_file_for_a_registered_partner(local_system, ids)
         (HANA, "group_partner", "profiles", "a.csv", NotAllowed, None),
         (HANA, "hana_partner", "erasure", "a.csv", NotAllowed, None),
         (HANA, "hana_partner", "optouts", "a.csv", NotAllowed, None),
+        # A group admin cannot mint a URL for a file the importer would refuse: the partner's
+        # settings do not allow it erasure.
+        (ADMIN, "hana_partner", "erasure", "a.csv", InvalidRequest, "dataset"),
     ],
 )
 def test_uploads_are_refused(ids, who, partner, dataset, filename, error, field):
@@ -288,7 +300,9 @@ def test_a_preview_token_shows_the_live_campaign_in_decide(local_system):
     }
     shown = service.decide(body, service.SnapshotCache(ttl=0), pool=leases.Pool(counter_store.STORE))
     assert shown["preview"] is True and shown["slots"]["top-banner"]["campaign_id"] == "hana-to-tabi"
-    assert answer["urls"] == {} and answer["sites"] == ["hana-web"]
+    assert answer["sites"] == ["hana-web"]
+    page = local_system.site_urls["hana"].rstrip("/")
+    assert answer["urls"] == {"hana-web": f"{page}/?xsell_preview={answer['token']}"}
     [entry] = _audited("mint_preview", "campaign/hana-to-tabi")[:1]
     assert entry["user"] == TABI.user and answer["token"] not in json.dumps(entry)
 
@@ -379,6 +393,7 @@ def test_pacing_follows_what_decide_leases(local_system):
     served = service.decide(
         {"site": "hana-web", "customer": {"id": f"ops-pace-{uuid.uuid4().hex[:6]}"}, "slots": ["top-banner"]},
         service.SnapshotCache(ttl=0),
+        origin=local_system.site_urls["hana"],  # as the site's page calls: it takes a unit of the cap
         pool=leases.Pool(counter_store.STORE),
     )
     slot = served["slots"]["top-banner"]

@@ -77,6 +77,8 @@ CASES: list[tuple[str, str, Any, dict[str, int]]] = [
     ),
     ("GET", "/sites/umi-web/tag", None, dict(admin=OK, hana=NO, viewer=OK, nobody=NO)),
     ("POST", f"/sites/{SITE}/secret", {"overlap_hours": 1}, dict(admin=OK, hana=NO, viewer=NO, nobody=NO)),
+    # Group admins only; a short overlap (it would void referral tokens in flight) is refused.
+    ("POST", "/signing-key", {"overlap_days": 1}, dict(admin=400, hana=NO, viewer=NO, nobody=NO)),
     ("POST", "/previews", {"campaign_id": FOREIGN}, dict(admin=OK, hana=NO, viewer=OK, nobody=NO)),
     (
         "POST",

@@ -26,7 +26,7 @@ def test_drop_bucket_notifies_the_import_queue(local_system):
     [queue] = config["QueueConfigurations"]
     rules = {r["Name"].lower(): r["Value"] for r in queue["Filter"]["Key"]["FilterRules"]}
     assert queue["QueueArn"] == resources.import_queue_arn
-    assert rules == {"prefix": topology.DROP_PREFIX, "suffix": topology.DROP_SUFFIX}
+    assert rules == {"prefix": topology.DROP_PREFIX}  # as in AWS: misnamed files get a rejected job
 
 
 def test_import_queue_redrives_to_its_dlq(local_system):

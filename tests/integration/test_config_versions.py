@@ -60,7 +60,10 @@ def test_decide_never_mixes_two_config_versions_while_publishes_run(local_system
             calls += 1
             body = {"site": site, "customer": {"id": f"mix-{tag}-{n}-{calls}"}, "slots": ["s1", "s2"]}
             request = urllib.request.Request(
-                f"{local_system.gateway.url}/v1/decide", data=json.dumps(body).encode(), method="POST"
+                f"{local_system.gateway.url}/v1/decide",
+                data=json.dumps(body).encode(),
+                method="POST",
+                headers={"Origin": f"https://{source}.example.jp"},  # the site's page: caps apply
             )
             try:
                 with urllib.request.urlopen(request, timeout=30) as response:

@@ -19,7 +19,11 @@ def post(url: str, body: bytes, headers: dict | None = None) -> tuple[int, dict]
 
 
 def decide(system, body) -> tuple[int, dict]:
-    return post(f"{system.gateway.url}/v1/decide", json.dumps(body).encode())
+    """As the demo site's page calls it: with its Origin, so the demo's capped campaigns can serve."""
+    site = body.get("site") if isinstance(body, dict) else None
+    brand = site.removesuffix("-web") if isinstance(site, str) else None
+    headers = {"Origin": system.site_urls[brand]} if brand in system.site_urls else {}
+    return post(f"{system.gateway.url}/v1/decide", json.dumps(body).encode(), headers)
 
 
 def test_customer_new_to_travel_gets_the_travel_banner_on_the_cosmetics_site(local_system):
@@ -72,14 +76,27 @@ def test_cors_lets_sites_call_from_their_own_origin(local_system):
         assert response.headers["access-control-allow-origin"] in ("*", local_system.site_urls["hana"])
 
 
+def test_a_preflight_from_an_origin_no_published_site_has_is_refused(local_system):
+    """Preflights are answered from the published site documents, the one list of origins."""
+    request = urllib.request.Request(
+        f"{local_system.gateway.url}/v1/decide",
+        method="OPTIONS",
+        headers={"Origin": "https://not-a-brand.example", "Access-Control-Request-Method": "POST"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 403
+    assert "access-control-allow-origin" not in {k.lower() for k in refused.value.headers}
+
+
 def test_admin_routes_are_closed_without_a_login(local_system):
     status, answer = post(f"{local_system.gateway.url}/admin/v1/health", b"", {})
     assert (status, answer["message"]) == (401, "Unauthorized")
 
 
-def test_unknown_paths_are_404(local_system):
-    status, _ = post(f"{local_system.gateway.url}/v2/anything", b"{}")
-    assert status == 404
+def test_unknown_paths_are_api_gateway_s_403(local_system):
+    status, answer = post(f"{local_system.gateway.url}/v2/anything", b"{}")
+    assert (status, answer) == (403, {"message": "Missing Authentication Token"})
 
 
 def test_handlers_never_crashed(local_system):

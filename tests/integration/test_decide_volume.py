@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -37,9 +38,18 @@ def post(system, path: str, body: dict, headers: dict | None = None) -> tuple[in
         return err.code, json.loads(err.read()), err.headers
 
 
+def origin_of(site: str) -> str:
+    """The origin the world's sites allow: their brand's (see the world fixture)."""
+    return f"https://{site.removesuffix('-web')}.example.jp"
+
+
 def decide(system, site: str, customer: str, **extra) -> dict:
+    """A call from the site's page in a browser: it takes units of caps and reciprocity credit."""
     status, answer, _ = post(
-        system, "/v1/decide", {"site": site, "customer": {"id": customer}, "slots": ["top"], **extra}
+        system,
+        "/v1/decide",
+        {"site": site, "customer": {"id": customer}, "slots": ["top"], **extra},
+        {"Origin": origin_of(site)},
     )
     assert status == 200, answer
     return answer
@@ -309,3 +319,100 @@ def test_erasure_removes_frequency_and_behaviour(local_system, world):
     profiles.DynamoTransport().erase_state("to-erase")  # what an erasure row does, besides the tombstone
     assert customers.frequency("to-erase", capped, "total") == 0
     assert customers.record_visit("to-erase", world.site, None, dt.datetime.now(dt.UTC)).first_visit
+
+
+def _signed_headers(secret: str, body: bytes, at: int | None = None) -> dict[str, str]:
+    from xsell.measuring.conversions import signature
+
+    timestamp = str(at if at is not None else int(time.time()))
+    return {"X-Xsell-Timestamp": timestamp, "X-Xsell-Signature": signature(secret.encode(), timestamp, body)}
+
+
+def _post_raw(system, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"{system.gateway.url}/v1/decide",
+        data=body,
+        method="POST",
+        headers={"content-type": "application/json", **headers},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+@pytest.fixture
+def unlimited_group(group_settings):
+    """No reciprocity and no destination caps: a campaign without caps needs no shared unit."""
+    group_settings({})
+
+
+def test_a_call_without_origin_or_signature_takes_no_cap_or_credit(local_system, world, unlimited_group):
+    capped = world.campaign("capped", priority=5, caps=[{"period": "total", "limit": 50}])
+    free = world.campaign("free", priority=1)
+    body = {"site": world.site, "customer": {"id": "anon"}, "slots": ["top"]}
+    unmetered = [
+        post(local_system, "/v1/decide", {**body, "customer": {"id": f"anon-{n}"}}) for n in range(20)
+    ]
+    assert {(status, campaign_of(answer)) for status, answer, _ in unmetered} == {(200, free)}
+    assert counters.served("campaign", capped, "total") == 0  # not one unit leased
+    # The same request from the site's page takes its unit and gets the capped campaign.
+    assert campaign_of(decide(local_system, world.site, "from-the-page")) == capped
+    assert counters.served("campaign", capped, "total") >= 1
+
+
+def test_a_call_without_origin_takes_no_reciprocity_credit(local_system, world, group_settings):
+    group_settings(
+        {
+            "reciprocity": {
+                "period": "day",
+                "pairs": {f"{world.source}>{world.destination}": {"ratio": 1, "allowance": 3}},
+            }
+        }
+    )
+    there = world.campaign("there")
+    for n in range(10):
+        status, answer, _ = post(
+            local_system, "/v1/decide", {"site": world.site, "customer": {"id": f"x-{n}"}, "slots": ["top"]}
+        )
+        assert (status, campaign_of(answer)) == (200, None)
+    assert counters.ledger(world.source, world.destination, today())[1] == 0
+    assert [campaign_of(decide(local_system, world.site, f"page-{n}")) for n in range(4)] == [there] * 3 + [
+        None
+    ]
+
+
+def test_a_server_call_signed_with_the_site_secret_is_metered(local_system, world, unlimited_group):
+    secrets.set_site_secret(world.site, "server-secret-1")
+    capped = world.campaign("capped", priority=5, caps=[{"period": "total", "limit": 50}])
+    body = json.dumps({"site": world.site, "customer": {"id": "srv"}, "slots": ["top"]}).encode()
+    status, answer = _post_raw(local_system, body, _signed_headers("server-secret-1", body))
+    assert status == 200 and campaign_of(answer) == capped
+    assert counters.served("campaign", capped, "total") >= 1
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "error"),
+    [
+        ("other secret", 401, "signature_invalid"),
+        ("other body", 401, "signature_invalid"),
+        ("stale", 401, "signature_expired"),
+        ("no timestamp", 400, "invalid_request"),
+        ("not hex", 400, "invalid_request"),
+    ],
+)
+def test_a_bad_server_signature_is_refused(local_system, world, unlimited_group, case, status, error):
+    secrets.set_site_secret(world.site, "server-secret-2")
+    capped = world.campaign("capped", caps=[{"period": "total", "limit": 50}])
+    body = json.dumps({"site": world.site, "customer": {"id": "srv"}, "slots": ["top"]}).encode()
+    headers = {
+        "other secret": _signed_headers("not-the-secret", body),
+        "other body": _signed_headers("server-secret-2", body.replace(b"srv", b"vrs")),
+        "stale": _signed_headers("server-secret-2", body, int(time.time()) - 3600),
+        "no timestamp": {"X-Xsell-Signature": _signed_headers("server-secret-2", body)["X-Xsell-Signature"]},
+        "not hex": {**_signed_headers("server-secret-2", body), "X-Xsell-Signature": "zz"},
+    }[case]
+    got_status, answer = _post_raw(local_system, body, headers)
+    assert (got_status, answer["error"]) == (status, error)
+    assert counters.served("campaign", capped, "total") == 0

@@ -57,3 +57,28 @@ def test_any_access_key_reaches_the_same_local_tables(emulators):
         assert table in client("AKIAOTHERKEY", "ap-northeast-1").list_tables()["TableNames"]
     finally:
         first.delete_table(TableName=table)
+
+
+def test_a_java_that_cannot_compile_the_loopback_launcher_says_what_it_needs(tmp_path):
+    from local.emulators import loopback_launcher
+
+    java = tmp_path / "java"
+    java.write_text("#!/bin/sh\necho 'Error: module jdk.compiler not found' >&2\nexit 1\n")
+    java.chmod(0o755)
+    with pytest.raises(
+        EmulatorError, match=r"needs Java 17 or newer with the jdk\.compiler module.*jdk\.compiler not found"
+    ):
+        loopback_launcher(str(java), cache=tmp_path / "classes")
+    assert list((tmp_path / "classes").iterdir()) == []  # no half-built folder left behind
+
+
+def test_the_loopback_launcher_is_compiled_once_per_source(tmp_path):
+    import shutil
+
+    from local.emulators import loopback_launcher
+
+    java = shutil.which("java")
+    assert java is not None
+    first = loopback_launcher(java, cache=tmp_path)
+    assert (first / "DynamoDBLocalOnLoopback.class").is_file()
+    assert loopback_launcher(str(tmp_path / "no-java-needed-now"), cache=tmp_path) == first

@@ -35,7 +35,7 @@ def test_kept_alive_requests_are_read_one_after_another(gateway):
     body = b'{"a":1}'
     one = b"POST /v1/none HTTP/1.1\r\nHost: x\r\nCONTENT-LENGTH: 7\r\n\r\n" + body
     answer = _exchange(gateway, one + one)
-    assert answer.count(b"HTTP/1.1 404 ") == 2  # the body was consumed, not taken for a request
+    assert answer.count(b"HTTP/1.1 403 ") == 2  # the body was consumed, not taken for a request
     assert b"Missing Authentication Token" in answer
 
 
@@ -60,12 +60,37 @@ def test_expect_100_continue_is_answered_before_the_body(gateway):
         )
         assert sock.recv(65536).startswith(b"HTTP/1.1 100 Continue")
         sock.sendall(b"{}")
-        assert sock.recv(65536).startswith(b"HTTP/1.1 404 ")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 403 ")
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        b"TRACE /v1/decide HTTP/1.1",
+        b"CONNECT /v1/decide HTTP/1.1",
+        b"PROPFIND /v1/events HTTP/1.1",
+        b"GET /v1/decide HTTP/1.1",
+        b"POST /v1/nowhere HTTP/1.1",
+    ],
+)
+def test_a_method_or_path_without_a_route_gets_api_gateway_s_403(gateway, request_line):
+    answer = _exchange(gateway, request_line + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 403 Forbidden\r\n")
+    assert b"content-type: application/json" in head.lower()
+    assert body == b'{"message":"Missing Authentication Token"}'
+
+
+def test_a_head_request_gets_the_headers_without_the_body(gateway):
+    answer = _exchange(gateway, b"HEAD /v1/decide HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/x HTTP/1.1\r\n\r\n")
+    first, second = answer.split(b"HTTP/1.1 403 Forbidden\r\n")[1:]  # kept alive: the next answer follows
+    assert first.endswith(b"\r\n\r\n") and b"content-length: 42" in first
+    assert second.endswith(b'{"message":"Missing Authentication Token"}')
 
 
 def test_http_1_0_closes_after_the_answer(gateway):
     answer = _exchange(gateway, b"GET /v1/none HTTP/1.0\r\n\r\n", close=False)
-    assert answer.startswith(b"HTTP/1.1 404 ")  # and the server closed: recv returned b""
+    assert answer.startswith(b"HTTP/1.1 403 ")  # and the server closed: recv returned b""
 
 
 def test_a_burst_of_256_new_connections_is_served_without_a_reset(local_system):
@@ -84,4 +109,4 @@ def test_a_burst_of_256_new_connections_is_served_without_a_reset(local_system):
 
     with concurrent.futures.ThreadPoolExecutor(256) as pool:
         answers = list(pool.map(one, range(256)))
-    assert answers == [b"HTTP/1.1 404"] * 256
+    assert answers == [b"HTTP/1.1 403"] * 256

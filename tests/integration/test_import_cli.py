@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from tests.fixtures.csv import register
 from xsell import cli
 from xsell.models import Profile
 
@@ -34,7 +35,7 @@ def test_the_command_uploads_waits_and_summarises_the_job(local_system, tmp_path
     path = tmp_path / "members.csv"
     path.write_bytes(f"顧客ID,生年\r\n{p}-1,1980\r\n{p}-2,unknown\r\n".encode("cp932"))
     out = io.StringIO()
-    key = f"incoming/cli-{p}/profiles/members.csv"
+    key = f"incoming/{register(f'cli-{p}')}/profiles/members.csv"
     with importer_running(local_system):
         code = cli.import_file(path, local_system.resources.drop_bucket, key, timeout=60, out=out)
 
@@ -51,7 +52,7 @@ def test_a_rejected_file_exits_non_zero_with_its_reason(local_system, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("name\nTaro\n")
     out = io.StringIO()
-    key = f"incoming/cli-{uuid.uuid4().hex[:8]}/profiles/bad.csv"
+    key = f"incoming/{register(f'cli-{uuid.uuid4().hex[:8]}')}/profiles/bad.csv"
     with importer_running(local_system):
         code = cli.import_file(path, local_system.resources.drop_bucket, key, timeout=60, out=out)
     assert code == cli.EXIT_REJECTED
@@ -62,7 +63,7 @@ def test_without_an_importer_running_the_command_times_out_with_a_hint(local_sys
     path = tmp_path / "x.csv"
     path.write_text("customer_id\nC1\n")
     out = io.StringIO()
-    key = f"incoming/cli-{uuid.uuid4().hex[:8]}/profiles/x.csv"
+    key = f"incoming/{register(f'cli-{uuid.uuid4().hex[:8]}')}/profiles/x.csv"
     code = cli.import_file(path, local_system.resources.drop_bucket, key, timeout=0.5, out=out)
     assert code == cli.EXIT_TIMEOUT
     assert "is `make demo` running?" in out.getvalue()

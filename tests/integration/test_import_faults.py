@@ -11,11 +11,11 @@ import uuid
 import boto3
 import pytest
 
-from tests.fixtures.csv import error_lines, redeliver, upload
+from tests.fixtures.csv import error_lines, redeliver, register, upload
 from xsell.dal import import_queue, jobs
-from xsell.dal.profiles import ProfileStore
 from xsell.importing import checkpoints
 from xsell.importing.checkpoints import Budget
+from xsell.importing.merging import ProfileStore
 from xsell.importing.notifications import ObjectRef
 from xsell.importing.runner import BUSY, CONTINUES, FINISHED, LOST, Importer
 from xsell.models import ImportJob, Profile
@@ -208,7 +208,7 @@ def test_a_file_overwritten_in_an_unversioned_bucket_fails_its_job_and_the_new_c
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": s3.meta.region_name})
     p = uuid.uuid4().hex[:8]
-    key = f"incoming/p-{p}/profiles/daily.csv"
+    key = f"incoming/{register(f'p-{p}')}/profiles/daily.csv"
     first = s3.put_object(Bucket=bucket, Key=key, Body=_file(p).encode())
     ref = ObjectRef(bucket, key, first["ETag"], first.get("VersionId"))
     assert ref.version is None

@@ -12,12 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 
-from tests.fixtures.csv import upload
-from xsell.dal import jobs, profiles
+from tests.fixtures.csv import imported_profile, upload
+from xsell.dal import jobs
 from xsell.dal.jobs import WriterLease, WriterLeaseLost
-from xsell.dal.profiles import ProfileStore
 from xsell.importing import runner
 from xsell.importing.checkpoints import Budget
+from xsell.importing.merging import ProfileStore
 from xsell.importing.runner import CONTINUES, FINISHED, WAITING, Importer
 from xsell.models import Profile
 from xsell.models.jobs import ProfilesWriterLease
@@ -54,12 +54,12 @@ def test_a_job_that_finds_the_writer_busy_writes_nothing_and_runs_when_asked_aga
     assert asked == [(ref.job_id, 0)]
     job = jobs.find(ref.job_id)
     assert (job.status, job.chunks, job.rows_read, job.lease_owner) == ("running", 0, 0, None)
-    assert profiles.get(f"{p}-1") is None
+    assert imported_profile(f"{p}-1") is None
     assert jobs.writer_lease_holder()[0] == "another-job"
 
     other_writer.release()
     assert importer.run(ref.job_id, Budget.for_invocation()).state == FINISHED
-    assert jobs.find(ref.job_id).rows_imported == 3 and profiles.get(f"{p}-1").group_rank == "gold"
+    assert jobs.find(ref.job_id).rows_imported == 3 and imported_profile(f"{p}-1").group_rank == "gold"
     assert jobs.writer_lease_holder() == (None, None)  # given back when the writes were done
 
 
@@ -101,7 +101,7 @@ def test_an_expired_writer_lease_lets_the_next_import_in_and_its_holder_can_no_l
     assert Importer(request_later=lambda *_: None).import_object(ref).state == WAITING
     much_later = time.time() + jobs.WRITER_LEASE_SECONDS + 1
     assert Importer(clock=lambda: much_later).run(ref.job_id, Budget.for_invocation()).state == FINISHED
-    assert profiles.get(f"{p}-1").group_rank == "gold"
+    assert imported_profile(f"{p}-1").group_rank == "gold"
 
     moments[0] += jobs.WRITER_LEASE_SECONDS - jobs.WRITER_SAFETY_SECONDS  # its own clock moved on
     with pytest.raises(WriterLeaseLost, match="lost the profiles writer lease"):
@@ -137,7 +137,7 @@ def test_a_chunk_that_loses_the_writer_lease_stops_writing_and_asks_again(local_
     )
     assert stalling.import_object(ref).state == WAITING
     assert asked == [(ref.job_id, 0)]
-    assert [profiles.get(f"{p}-{n}") is not None for n in range(1, 13)] == [True] * 4 + [False] * 8
+    assert [imported_profile(f"{p}-{n}") is not None for n in range(1, 13)] == [True] * 4 + [False] * 8
     job = jobs.find(ref.job_id)
     assert (job.chunks, job.rows_read, job.lease_owner) == (0, 0, None)  # nothing committed
 

@@ -7,9 +7,9 @@ import uuid
 import boto3
 
 from tests import configs
-from tests.fixtures.csv import error_lines, redeliver, upload
-from xsell.dal import customers, jobs, profiles
-from xsell.importing.notifications import object_refs
+from tests.fixtures.csv import error_lines, imported_profile, redeliver, upload
+from xsell.dal import customers, jobs
+from xsell.importing.notifications import ObjectRef, object_refs
 from xsell.importing.runner import Importer
 from xsell.models import Profile
 
@@ -152,7 +152,7 @@ def test_optouts_add_to_the_set_and_erasure_erases_everything_keyed_on_the_custo
     job = jobs.find(erasure.job_id)
     # Only a tombstone is left: the key and when the erasure was uploaded, no personal data.
     assert _raw_item(gone) == {"customer_id": {"S": gone}, "erased_as_of": {"S": job.as_of}}
-    assert profiles.get(gone) is None
+    assert imported_profile(gone) is None
     assert _raw_item(f"state#{gone}") is None
     assert (job.rows_read, job.rows_imported, job.rows_duplicate, job.errors_key) == (2, 2, 0, None)
 
@@ -254,8 +254,8 @@ def test_a_file_uploaded_before_an_erasure_but_imported_after_it_does_not_bring_
 
     erased_as_of = jobs.find(erasure.job_id).as_of
     assert _raw_item(f"{p}-1") == {"customer_id": {"S": f"{p}-1"}, "erased_as_of": {"S": erased_as_of}}
-    assert profiles.get(f"{p}-1") is None
-    assert profiles.get(f"{p}-2").group_rank == "gold"  # the rest of the older file applies
+    assert imported_profile(f"{p}-1") is None
+    assert imported_profile(f"{p}-2").group_rank == "gold"  # the rest of the older file applies
     for ref, imported in ((before, 1), (usage_before, 0), (optout_before, 0)):
         _assert_erased_row_not_applied(ref, f"{p}-1", erased_as_of, imported)
 
@@ -265,7 +265,7 @@ def test_a_file_uploaded_before_an_erasure_but_imported_after_it_does_not_bring_
     upload(local_system, "profiles", f"customer_id,group_rank\n{p}-1,silver\n", partner=partner)
     local_system.dispatcher.drain()
     Importer().import_object(usage_much_later)
-    profile = profiles.get(f"{p}-1")
+    profile = imported_profile(f"{p}-1")
     assert (profile.group_rank, profile.brands.as_dict(), profile.optouts) == ("silver", {}, None)
     assert profile.erased_as_of == erased_as_of
     _assert_erased_row_not_applied(usage_much_later, f"{p}-1", erased_as_of)
@@ -296,3 +296,78 @@ def test_a_duplicate_row_is_reported_under_the_column_name_the_file_uses(local_s
         ["2", "会員ID", f"{p}-1", "duplicate of row 3 in this file; the later row was kept"]
     ]
     assert Profile.get(f"{p}-1").group_rank == "silver"
+
+
+def _drop(system, key: str, text: str):
+    """A file put straight into the bucket with the partner's own credentials (no admin URL,
+    and no registration on the way, unlike the ``upload`` fixture)."""
+    put = boto3.client("s3").put_object(Bucket=system.resources.drop_bucket, Key=key, Body=text.encode())
+    return ObjectRef(system.resources.drop_bucket, key, put["ETag"], put.get("VersionId"))
+
+
+def test_a_partner_without_settings_cannot_import_a_dropped_file(local_system):
+    partner, p = f"stranger-{_id()}", _id()
+    ref = _drop(local_system, f"incoming/{partner}/profiles/x.csv", f"customer_id,group_rank\n{p}-1,gold\n")
+    local_system.dispatcher.drain()
+    job = jobs.find(ref.job_id)
+    assert (job.status, job.reason_code, job.partner, job.dataset) == (
+        "rejected",
+        "unknown_partner",
+        partner,
+        "profiles",
+    )
+    assert job.reason == (
+        f"partner {partner!r} is not registered: a group admin publishes its partner settings first"
+    )
+    assert imported_profile(f"{p}-1") is None
+
+
+def test_a_partner_may_drop_only_its_datasets_and_privileged_ones_only_when_listed(local_system):
+    plain, narrow, trusted, p = f"plain-{_id()}", f"narrow-{_id()}", f"trusted-{_id()}", _id()
+    configs.put("partner", plain, {})  # defaults: every dataset but erasure and optouts
+    configs.put("partner", narrow, {"allowed_datasets": ["profiles"]})
+    configs.put("partner", trusted, {"allowed_datasets": ["erasure", "profiles"]})
+    upload(local_system, "profiles", f"customer_id,group_rank\n{p}-1,gold\n{p}-2,gold\n", partner=plain)
+    local_system.dispatcher.drain()
+
+    refused = {
+        "erasure by default": _drop(local_system, f"incoming/{plain}/erasure/e.csv", f"customer_id\n{p}-1\n"),
+        "optouts by default": _drop(
+            local_system, f"incoming/{plain}/optouts/o.csv", f"customer_id,brand\n{p}-1,hana\n"
+        ),
+        "not listed": _drop(
+            local_system, f"incoming/{narrow}/brand_usage/u.csv", f"customer_id,brand,ltv\n{p}-1,hana,1\n"
+        ),
+    }
+    allowed = _drop(local_system, f"incoming/{trusted}/erasure/e.csv", f"customer_id\n{p}-2\n")
+    local_system.dispatcher.drain()
+
+    for case, ref in refused.items():
+        job = jobs.find(ref.job_id)
+        assert (job.status, job.reason_code, job.rows_read) == ("rejected", "dataset_not_allowed", 0), case
+    assert jobs.find(refused["erasure by default"].job_id).reason == (
+        f"partner {plain!r} may not import erasure files (a privileged dataset: its settings must list it "
+        "in allowed_datasets); it may import: brand_usage, profiles"
+    )
+    assert jobs.find(refused["not listed"].job_id).reason == (
+        f"partner {narrow!r} may not import brand_usage files; it may import: profiles"
+    )
+    # Nothing of the refused files was applied; the allowed erasure was.
+    profile = imported_profile(f"{p}-1")
+    assert profile is not None and profile.optouts is None and profile.brands.as_dict() == {}
+    assert jobs.find(allowed.job_id).status == "succeeded"
+    assert imported_profile(f"{p}-2") is None
+
+
+def test_bad_allowed_datasets_settings_reject_the_file_with_the_reason(local_system):
+    partner = f"typo-{_id()}"
+    # Settings the admin API would refuse, as an older config might hold them.
+    configs.put_unchecked({("partner", partner): {"allowed_datasets": ["profile"]}})
+    try:
+        ref = _drop(local_system, f"incoming/{partner}/profiles/x.csv", "customer_id\nC1\n")
+        local_system.dispatcher.drain()
+    finally:  # every later publish would refuse to carry the invalid document on
+        configs.put_unchecked({("partner", partner): None})
+    job = jobs.find(ref.job_id)
+    assert (job.status, job.reason_code) == ("rejected", "invalid_settings")
+    assert "allowed_datasets names unknown dataset(s) profile" in job.reason

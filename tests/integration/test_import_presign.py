@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 import boto3
 import pytest
 
+from tests.fixtures.csv import register
 from xsell.dal import jobs
 from xsell.errors import InvalidRequest
 from xsell.importing.notifications import ObjectRef
@@ -65,7 +66,7 @@ def _with_path(url: str, path: str) -> str:
 
 
 def test_a_presigned_url_uploads_one_file_into_the_partners_own_prefix(local_system):
-    grant = upload_url("presign-acme", "profiles", "2026-11-23 顧客.csv", expires_in=300)
+    grant = upload_url(register("presign-acme"), "profiles", "2026-11-23 顧客.csv", expires_in=300)
     assert grant.key == "incoming/presign-acme/profiles/2026-11-23 顧客.csv"
     assert grant.method == "PUT"
     assert dt.timedelta(seconds=299) < grant.expires_at - dt.datetime.now(dt.UTC) <= dt.timedelta(seconds=300)

@@ -105,7 +105,8 @@ def live_docs() -> dict[str, dict[str, dict[str, Any]]]:
         "partner": {
             "hana-partner": {"brands": ["hana"]},
             "tabi-partner": {"brands": ["tabi"]},
-            "group-partner": {},
+            # The group-wide partner also sends the privileged datasets.
+            "group-partner": {"allowed_datasets": ["brand_usage", "erasure", "optouts", "profiles"]},
         },
     }
 
@@ -341,6 +342,8 @@ def test_an_upload_url_is_for_one_file_of_a_registered_partner(backend):
         (HANA, "group-partner", "profiles", "a.csv", NotAllowed, None),
         (HANA, "hana-partner", "erasure", "a.csv", NotAllowed, None),
         (HANA, "hana-partner", "optouts", "a.csv", NotAllowed, None),
+        # Not even a group admin gets a URL for a file the importer would refuse.
+        (ADMIN, "hana-partner", "erasure", "a.csv", InvalidRequest, "dataset"),
     ],
 )
 def test_uploads_refused(backend, who, partner, dataset, filename, error, field):
@@ -486,7 +489,8 @@ def test_a_preview_token_names_the_live_campaign_and_is_audited(backend):
     assert tokens.preview_target(KEY, answer["token"]) == ("hana-to-tabi", "a", "hana-web")
     expires = dt.datetime.fromisoformat(answer["expires_at"])
     assert abs((expires - dt.datetime.now(dt.UTC)).total_seconds() - tokens.PREVIEW_TTL) < 5
-    assert answer["sites"] == ["hana-web"] and answer["urls"] == {}
+    assert answer["sites"] == ["hana-web"]
+    assert answer["urls"] == {"hana-web": f"https://hana.example.jp/?xsell_preview={answer['token']}"}
     [entry] = backend.audit
     assert (entry["action"], entry["object"], entry["brands"]) == (
         "mint_preview",
@@ -676,7 +680,10 @@ def test_routes_answer_with_the_operations_and_their_errors(call, backend):
     assert (status, error["field"]) == (400, "filename")
     upload = {"partner": "hana-partner", "dataset": "erasure", "filename": "a.csv"}
     assert call("POST", "/admin/v1/uploads", HANA, upload)[0] == 403
-    assert call("POST", "/admin/v1/uploads", ADMIN, upload)[1]["method"] == "PUT"
+    assert call("POST", "/admin/v1/uploads", ADMIN, upload)[0] == 400  # hana-partner may not send erasure
+    assert (
+        call("POST", "/admin/v1/uploads", ADMIN, {**upload, "partner": "group-partner"})[1]["method"] == "PUT"
+    )
 
     status, error = call("POST", "/admin/v1/sites/hana-web/secret", HANA, {"overlap_hours": 169})
     assert (status, error["field"]) == (400, "overlap_hours")

@@ -8,6 +8,7 @@ from xsell.importing.runner import parse_key
 def test_key_names_partner_and_dataset():
     assert parse_key("incoming/acme/profiles/2026-11-23.csv") == ("acme", "profiles")
     assert parse_key("incoming/acme-2/erasure/x.csv") == ("acme-2", "erasure")
+    assert parse_key("incoming/acme/profiles/MEMBERS.CSV") == ("acme", "profiles")  # any case
 
 
 @pytest.mark.parametrize(
@@ -15,7 +16,11 @@ def test_key_names_partner_and_dataset():
     [
         ("incoming/acme/profiles.csv", BadObjectKey, "is not incoming/"),
         ("other/acme/profiles/a.csv", BadObjectKey, "is not incoming/"),
-        ("incoming/acme/profiles/a.txt", BadObjectKey, "is not incoming/"),
+        ("incoming/acme/profiles/sub/a.csv", BadObjectKey, "is not incoming/"),
+        ("incoming/a.csv", BadObjectKey, "is not incoming/<partner>/<dataset>/<file>.csv"),
+        ("incoming/acme/profiles/a.txt", BadObjectKey, r"file name 'a.txt' does not end in \.csv"),
+        ("incoming/acme/profiles/a.tsv", BadObjectKey, "only CSV files are imported"),
+        ("incoming/acme/profiles/.CSV", BadObjectKey, "does not end in"),
         ("incoming/acme/orders/a.csv", UnknownDataset, "unknown dataset 'orders'"),
         ("incoming/Acme/profiles/a.csv", BadObjectKey, "partner 'Acme' in the object key must be"),
     ],
@@ -59,3 +64,14 @@ def test_continuations_name_the_job_and_chunk():
 def test_unreadable_messages_are_a_domain_error(body):
     with pytest.raises(UnreadableMessage):
         parse_message(body)
+
+
+def test_a_folder_marker_is_no_file_and_gets_no_job():
+    from xsell.importing.runner import FOLDER, Importer, Step
+
+    class NoStore:  # the importer must not reach any storage for a folder marker
+        def __getattr__(self, name):
+            raise AssertionError(f"storage used: {name}")
+
+    ref = ObjectRef("drop", "incoming/acme/profiles/", "d41d8cd98f00b204e9800998ecf8427e")
+    assert Importer(NoStore()).import_object(ref) == Step(ref.job_id, FOLDER)

@@ -4,7 +4,9 @@ import copy
 
 import pytest
 
-from xsell.dal.profiles import (
+from xsell.dal.customers import is_tombstone
+from xsell.dal.profiles import Refused, StoreUnavailable, Transient
+from xsell.importing.merging import (
     OUTDATED,
     REFUSED,
     SUPERSEDED,
@@ -15,11 +17,7 @@ from xsell.dal.profiles import (
     Outcome,
     ProfileRow,
     ProfileStore,
-    Refused,
     Stamp,
-    StoreUnavailable,
-    Transient,
-    is_tombstone,
 )
 
 AS_OF = "2026-11-23T00:00:00Z"

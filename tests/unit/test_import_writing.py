@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from xsell.dal.profiles import WRITTEN, BrandUsageRow, ErasureRow, OptOutRow, Outcome, ProfileRow, Stamp
+from xsell.importing.merging import WRITTEN, BrandUsageRow, ErasureRow, OptOutRow, Outcome, ProfileRow, Stamp
 from xsell.importing.writing import WritePipeline, to_write
 
 STAMP = Stamp(job="j", source="p", as_of="2026-11-23T00:00:00Z", now="n")

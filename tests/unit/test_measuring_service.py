@@ -52,7 +52,8 @@ def store(monkeypatch) -> FakeStore:
     fake = FakeStore()
     for name in ("claim", "release", "put_records"):
         monkeypatch.setattr(service.event_store, name, getattr(fake, name))
-    monkeypatch.setattr(service.secrets, "signing_key", lambda: KEY)
+    monkeypatch.setattr(service.secrets, "signing_keys", lambda now=None: (KEY,))
+    monkeypatch.setattr(service.secrets, "pseudonym_key", lambda: KEY)
     return fake
 
 

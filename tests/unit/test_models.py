@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 from pynamodb.attributes import TTLAttribute
 
 from xsell import env
@@ -46,3 +48,16 @@ def test_jobs_are_listed_per_partner_newest_last():
     index = next(i for i in table_schema("jobs", ImportJob).global_indexes if i.name == "by_partner")
     assert index.partition_key == Key("partner", "S")
     assert index.sort_key == Key("started_at", "S")
+
+
+def test_job_counts_and_offsets_are_stored_as_numbers_and_read_as_whole_numbers():
+    started = datetime(2026, 11, 30, tzinfo=UTC)
+    job = ImportJob(
+        "j1", partner="p", dataset="profiles", object_key="k", started_at=started, chunks=3, offset=1024
+    )
+    stored = job.serialize()
+    assert stored["chunks"] == {"N": "3"} and stored["offset"] == {"N": "1024"}
+    assert "progress_rows" not in stored  # a nullable count left unset is not stored
+    read = ImportJob.from_raw_data({**stored, "rows_read": {"N": "7.0"}})  # however a writer spelled it
+    assert (read.chunks, read.offset, read.rows_read, read.progress_rows) == (3, 1024, 7, None)
+    assert all(type(n) is int for n in (read.chunks, read.offset, read.rows_read))

@@ -190,13 +190,15 @@ def decide_handler(monkeypatch):
     """functions/decide/handler.py with the domain stubbed: it echoes what the handler passed on."""
     from functions.decide import handler
 
-    def decide(body: Any, cache: Any, *, origin: str | None, user_agent: str | None) -> dict[str, Any]:
-        assert cache is handler.snapshots
+    def decide(
+        body: Any, cache: Any, *, origin: str | None, user_agent: str | None, pool: Any, signed: Any
+    ) -> dict[str, Any]:
+        assert cache is handler.snapshots and pool is handler.blocks
         if body == {"site": "nowhere"}:
             from xsell.errors import UnknownSite
 
             raise UnknownSite("no site nowhere")
-        return {"body": body, "origin": origin, "user_agent": user_agent}
+        return {"body": body, "origin": origin, "user_agent": user_agent, "signed": list(signed)}
 
     monkeypatch.setattr(handler, "decide", decide)
     monkeypatch.setattr(
@@ -221,12 +223,26 @@ def test_decide_echoes_the_origin_it_was_sent_and_varies_on_it(decide_handler):
         "Access-Control-Allow-Origin": [ALLOWED],
         "Content-Type": ["application/json"],
     }
-    assert body_of(answer) == {"body": {"site": "hana"}, "origin": ALLOWED, "user_agent": "UA"}
+    assert body_of(answer) == {
+        "body": {"site": "hana"},
+        "origin": ALLOWED,
+        "user_agent": "UA",
+        "signed": [None, None, '{"site": "hana"}'],
+    }
 
 
 def test_decide_without_an_origin_sends_no_allow_origin(decide_handler):
     answer = call(decide_handler, "POST", "/v1/decide", '{"site": "hana"}')
     assert answer["multiValueHeaders"] == {"Vary": ["Origin"], "Content-Type": ["application/json"]}
+
+
+def test_decide_passes_a_server_calls_signature_and_exact_body_on(decide_handler):
+    body = '{"site": "hana",  "slots": ["top"]}'  # the exact bytes are signed, spacing included
+    headers = {"X-Xsell-Timestamp": "1764547200", "X-Xsell-Signature": "ab" * 32}
+    answer = call(decide_handler, "POST", "/v1/decide", body, headers)
+    assert body_of(answer)["signed"] == ["1764547200", "ab" * 32, body]
+    unsigned = call(decide_handler, "POST", "/v1/decide", body)
+    assert body_of(unsigned)["signed"] == [None, None, body]
 
 
 def test_decide_answers_domain_errors_and_bad_json_without_cors_headers(decide_handler):

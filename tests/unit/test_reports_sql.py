@@ -27,7 +27,7 @@ CONTEXT = {
 }
 
 
-@pytest.fixture(params=["json", "parquet"])
+@pytest.fixture(params=["json", "parquet", "mixed"])
 def engine(request, tmp_path):
     fx.write_dir(tmp_path)
     store = engines.DirStore(tmp_path)
@@ -36,6 +36,8 @@ def engine(request, tmp_path):
         written = runner.compact_finished(fx.NOW)
         assert written == ["2026-11-01", "2026-11-10", "2026-11-11", "2026-11-12"]
     else:
+        if request.param == "mixed":  # the touches on compacted days, the orders on raw ones
+            assert runner.compact("2026-11-01") and runner.compact("2026-11-10")
         runner.compact_finished = lambda *a, **k: []  # keep reading the JSON lines
     service.CACHE.clear()
     return runner
@@ -46,7 +48,7 @@ def _run(engine, name, principal=ADMIN, **query):
 
 
 def test_every_query_transpiles_and_avoids_engine_traps():
-    for name in (*sql.REPORT_QUERIES, "compact"):
+    for name in (*sql.REPORT_QUERIES, *sql.COMPACTION.values()):
         text = sql.load(name)
         lowered = text.lower()
         for word in sql.FORBIDDEN:
@@ -56,7 +58,7 @@ def test_every_query_transpiles_and_avoids_engine_traps():
             before = text[: match.start() + 1]
             assert "AS DOUBLE)" in before[-200:], f"{name}.sql divides without a DOUBLE cast"
         duck = sql.for_duckdb(text)
-        assert "$" in duck or name == "compact"
+        assert "$" in duck or name in ("compact", "compact_funnel")
         trino_params = set(sql.parameters(text))
         assert {m for m in re.findall(r"\$([a-z_]+)", duck)} == trino_params
 
@@ -75,11 +77,14 @@ def test_funnel_matches_hand_counts(engine):
     result = _run(engine, "funnel")
     got = {
         tuple(r[c] for c in service.FUNNEL_COLUMNS[:7]): (
+            r["requests"],
+            r["served"],
             r["impressions"],
             r["clicks"],
             r["holdout_exposures"],
             r["click_conversions"],
             r["view_conversions"],
+            r["s2s_conversions"],
             r["revenue"],
         )
         for r in result["rows"]
@@ -228,4 +233,37 @@ def test_json_folders_cover_neighbours():
     assert layout.json_folders(["2026-11-10"], ["2026-11-09", "2026-11-11", "2026-11-20"]) == [
         "2026-11-09",
         "2026-11-11",
+    ]
+
+
+def test_compacted_files_have_the_glue_tables_columns_in_order(tmp_path):
+    """Athena's INSERT INTO matches by position: each compaction query selects the columns in the
+    order its Glue table declares them (engines.PARQUET_COLUMNS, engines.ROLLUP_COLUMNS)."""
+    import duckdb
+
+    fx.write_dir(tmp_path)
+    runner = engines.DuckDBEngine(engines.DirStore(tmp_path))
+    assert runner.compact("2026-11-10") and runner.compact("2026-11-11")
+    files = {
+        "events_parquet": tmp_path / layout.compacted_key("2026-11-11"),
+        **{t: tmp_path / layout.rollup_key(t, "2026-11-11") for t in engines.ROLLUP_COLUMNS},
+    }
+    expected = {"events_parquet": engines.PARQUET_COLUMNS, **engines.ROLLUP_COLUMNS}
+    con = duckdb.connect()
+    for table, path in files.items():
+        query = f"SELECT * FROM read_parquet('{path}', hive_partitioning = false) LIMIT 0"
+        names = [d[0] for d in con.execute(query).description]
+        assert names == list(expected[table]), table
+    # the day's orders with their latest touches: O1 (twice), O2, O3 and O6 on 11-11
+    path = files["conversion_touches"]
+    touches = con.execute(
+        "SELECT order_id, click_campaign_id, view_creative_id "
+        f"FROM read_parquet('{path}') ORDER BY order_id, event_ts"
+    ).fetchall()
+    assert touches == [
+        ("O1", "camp-a", "a1"),
+        ("O1", "camp-a", "a1"),
+        ("O2", None, "a2"),
+        ("O3", "camp-a", "a2"),
+        ("O6", None, None),  # its click was on 11-01, not compacted here
     ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from xsell.http import STATUS
+from xsell.vocabulary import CUSTOMER_ID_PATTERN, DEVICES, TEMPLATES
 
 Schema = dict[str, Any]
 
@@ -29,25 +30,30 @@ DESCRIPTION = (
 TAGS = [
     {"name": "decide", "description": "Which creative each slot of a page shows."},
     {"name": "events", "description": "Impressions, clicks, holdout exposures and conversions."},
+    {
+        "name": "conversions",
+        "description": "Conversions reported by the destination site's server, signed with its secret.",
+    },
 ]
 
 # The domain's own limits, written out rather than imported: importing the measuring and catalog
 # modules here would put them on the decide function's cold start. tests/unit/test_openapi.py
-# holds every one of these to the domain's value.
+# holds every one of these to the domain's value. Customer ids, devices and templates come from
+# xsell.vocabulary, which the domain reads too.
 KEY_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"  # site keys and slot names
-CUSTOMER_ID_PATTERN = r"^[A-Za-z0-9_.:@-]{1,128}$"
 ORDER_ID_PATTERN = r"^[\x21-\x7e]{1,128}$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 MAX_TOKEN_CHARS = 4096
 MAX_URL_CHARS = 2048
 MAX_CATEGORY_CHARS = 64
 MAX_SLOTS = 20
-DEVICES = ("mobile", "tablet", "desktop")
-TEMPLATES = ("image_banner", "text_card", "image_text")
 MAX_FIELD_CHARS = 2048
 MAX_BODY_BYTES = 64 * 1024
 MAX_EVENTS = 50
 MAX_ORDER_VALUE = 10**10
+MAX_BROWSER_CONVERSIONS = 5
+MAX_CONVERSION_BODY_BYTES = 8 * 1024
+SIGNATURE_WINDOW = 300
 SLOT_EVENT_TYPES = ("impression", "click", "holdout")
 REJECTION_REASONS = (
     "invalid_event",
@@ -59,6 +65,7 @@ REJECTION_REASONS = (
     "holdout_mismatch",
     "invalid_order",
     "duplicate",
+    "conversion_cap",
     "not_stored",
 )
 UNAVAILABLE = "unavailable"  # collect's 503: the events stream took none of the events
@@ -240,6 +247,10 @@ def _json(schema: Schema, description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+# A JSON object as text: optional whitespace, braces around the rest.
+TEXT_OBJECT_PATTERN = r"^[ \t\r\n]*\{[\s\S]*\}[ \t\r\n]*$"
+
+
 def request_body(schema: Schema, description: str) -> dict[str, Any]:
     """A required JSON body, accepted as ``application/json`` and as ``text/plain`` holding JSON."""
     return {
@@ -248,7 +259,15 @@ def request_body(schema: Schema, description: str) -> dict[str, Any]:
         "content": {
             "application/json": {"schema": schema},
             "text/plain": {
-                "schema": {"type": "string", "contentMediaType": "application/json", "contentSchema": schema}
+                # The JSON text of an object: never empty (a 400), at least "{}". contentSchema is an
+                # annotation only, so the pattern carries what a validator can check of it.
+                "schema": {
+                    "type": "string",
+                    "minLength": 2,
+                    "pattern": TEXT_OBJECT_PATTERN,
+                    "contentMediaType": "application/json",
+                    "contentSchema": schema,
+                }
             },
         },
     }
@@ -272,19 +291,47 @@ DECIDE_ROUTE: dict[str, Any] = {
     "description": (
         "Reads the visitor's profile, records the visit, and picks per slot the best campaign the "
         "site may show under its caps. A call from a browser must come from one of the site's "
-        f"origins. At most {MAX_SLOTS} slots per call."
+        "origins. A call from the site's own server or app sends no Origin and signs its exact body "
+        "with the site's secret (the headers below, as for `POST /v1/conversions`); a call with "
+        "neither an Origin nor a signature takes no unit of any cap or reciprocity credit, so only "
+        f"campaigns without them can fill its slots. At most {MAX_SLOTS} slots per call."
     ),
     "tags": ["decide"],
     "operation_id": "decide",
     "responses": responses(
         (DECIDE_RESPONSE, "The creative for each slot that gets one, and the held-out slots."),
         invalid_request="The body is not JSON or breaks the request schema; `message` names the field.",
-        identity_rejected="The customer token is forged, expired or for another site, or a raw id "
-        "was sent to a site that takes tokens only.",
         origin_rejected="The browser's Origin is not one of the site's origins.",
         unknown_site="No site has this key.",
-    ),
+    )
+    | {
+        401: _json(
+            error_schema("identity_rejected", "signature_invalid", "signature_expired"),
+            "The customer token is forged, expired or for another site, or a raw id was sent to a "
+            "site that takes tokens only (`identity_rejected`); a server call's signature is not the "
+            "site's (`signature_invalid`) or its timestamp is too far from the server's clock "
+            "(`signature_expired`).",
+        )
+    },
     "openapi_extensions": {
+        "parameters": [
+            {
+                "name": "X-Xsell-Timestamp",
+                "in": "header",
+                "required": False,
+                "description": "Server calls only: the request's time in unix seconds; refused more "
+                f"than {SIGNATURE_WINDOW} s from the server's clock.",
+                "schema": {"type": "string", "pattern": r"^[0-9]{1,12}$"},
+            },
+            {
+                "name": "X-Xsell-Signature",
+                "in": "header",
+                "required": False,
+                "description": 'Server calls only: hex(HMAC-SHA256(site secret, timestamp + "." + '
+                "the exact body bytes)).",
+                "schema": {"type": "string", "pattern": r"^[0-9a-f]{64}$"},
+            },
+        ],
         "requestBody": request_body(DECIDE_REQUEST, "The page, its slots and who is looking."),
     },
 }
@@ -306,5 +353,86 @@ EVENTS_ROUTE: dict[str, Any] = {
     ),
     "openapi_extensions": {
         "requestBody": request_body(EVENTS_REQUEST, "A batch of events from one page."),
+    },
+}
+
+CONVERSION_REQUEST: Schema = {
+    "title": "SignedConversion",
+    "type": "object",
+    "required": ["site", "ref", "order_id", "value", "currency"],
+    "properties": {
+        "site": {**_KEY, "description": "The destination site whose secret signed the request."},
+        "ref": {**_TOKEN, "description": "The referral token the customer arrived with (`xsell_ref`)."},
+        "order_id": {"anyOf": [{"type": "string", "pattern": ORDER_ID_PATTERN}, {"type": "integer"}]},
+        "value": {"type": "number", "minimum": 0, "maximum": MAX_ORDER_VALUE},
+        "currency": {"type": "string", "pattern": CURRENCY_PATTERN},
+    },
+}
+
+CONVERSION_RESPONSE: Schema = {
+    "title": "ConversionRecorded",
+    "type": "object",
+    "required": ["accepted", "event_id", "decision_id", "order_id", "channel"],
+    "properties": {
+        "accepted": {"type": "boolean", "const": True},
+        "event_id": {"type": "string"},
+        "decision_id": {"type": "string"},
+        "order_id": {"type": "string"},
+        "channel": {"type": "string", "const": "s2s"},
+    },
+}
+
+_SIGNATURE_HEADERS = [
+    {
+        "name": "X-Xsell-Timestamp",
+        "in": "header",
+        "required": True,
+        "description": f"The request's time in unix seconds; refused more than {SIGNATURE_WINDOW} s "
+        "from the server's clock.",
+        "schema": {"type": "string", "pattern": r"^[0-9]{1,12}$"},
+    },
+    {
+        "name": "X-Xsell-Signature",
+        "in": "header",
+        "required": True,
+        "description": 'hex(HMAC-SHA256(site secret, timestamp + "." + the exact body bytes)).',
+        "schema": {"type": "string", "pattern": r"^[0-9a-f]{64}$"},
+    },
+]
+
+CONVERSION_ROUTE: dict[str, Any] = {
+    "summary": "Record a conversion reported by the destination site's server (trusted)",
+    "description": (
+        "The trusted conversion path: the destination site's server signs the body with the site's "
+        "secret. Each signed request is accepted once, each order once per referral token; the "
+        "stored event says `channel: s2s`. The browser's conversion tag (`POST /v1/events`) is the "
+        f"untrusted path, capped at {MAX_BROWSER_CONVERSIONS} conversions per referral token."
+    ),
+    "tags": ["conversions"],
+    "operation_id": "recordConversion",
+    "responses": {
+        200: _json(CONVERSION_RESPONSE, "The conversion was stored."),
+        400: _json(
+            error_schema("invalid_request"),
+            "The body, a header, the referral token or the order is unusable; `field` names it.",
+        ),
+        401: _json(
+            error_schema("signature_invalid", "signature_expired"),
+            "The signature is not the site's (`signature_invalid`) or its timestamp is too old or too "
+            "far ahead (`signature_expired`).",
+        ),
+        409: _json(
+            error_schema("replayed", "duplicate"),
+            "This signed request was received before (`replayed`), or this order was already recorded "
+            "for this referral token (`duplicate`).",
+        ),
+        413: _json(
+            error_schema("body_too_large"), f"The body is larger than {MAX_CONVERSION_BODY_BYTES} bytes."
+        ),
+        503: _json(error_schema(UNAVAILABLE), "The events stream did not take it: send it again, re-signed."),
+    },
+    "openapi_extensions": {
+        "parameters": _SIGNATURE_HEADERS,
+        "requestBody": request_body(CONVERSION_REQUEST, "One order, signed by the destination site."),
     },
 }

@@ -110,8 +110,8 @@ def import_file(
         print(f"  {job.reason}", file=out)
     if job.errors_key:
         print(f"errors: s3://{bucket}/{job.errors_key} ({job.errors_listed} lines)", file=out)
-        body, _ = objects.open_range(bucket, job.errors_key)
-        head = body.read(64 * 1024).decode("utf-8-sig", "replace").splitlines()
+        report, _ = objects.open_range(bucket, job.errors_key)
+        head = report.read(64 * 1024).decode("utf-8-sig", "replace").splitlines()
         for line in head[: error_lines + 1]:  # the header, then the first errors
             print(f"  {line}", file=out)
     return EXIT_OK if job.status == jobs.SUCCEEDED else EXIT_REJECTED

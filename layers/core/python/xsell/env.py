@@ -23,7 +23,6 @@ CONFIG_TTL_SECONDS = "XSELL_CONFIG_TTL_SECONDS"
 # the key that signs decision, slot and referral tokens, and each site's identity-token secret.
 SECRET = "XSELL_SECRET"
 EVENTS_STREAM = "XSELL_EVENTS_STREAM"  # Firehose delivery stream for measured events
-ALLOWED_ORIGINS = "XSELL_ALLOWED_ORIGINS"
 # The import queue's URL: the importer continues a long file with a follow-up message to it.
 # Locally the default is the queue's name, which the importer resolves with GetQueueUrl.
 IMPORT_QUEUE_URL = "XSELL_IMPORT_QUEUE_URL"

@@ -27,6 +27,14 @@ class IdentityRejected(XsellError):
     """The customer identity is missing, malformed or not allowed for this site."""
 
 
+class SignatureInvalid(XsellError):
+    """A server-to-server request not signed with the named site's secret."""
+
+
+class SignatureExpired(XsellError):
+    """A server-to-server request whose signed timestamp is too far from the server's clock."""
+
+
 class OriginRejected(XsellError):
     """A browser origin the site's allow-list does not name."""
 

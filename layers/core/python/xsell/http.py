@@ -19,6 +19,8 @@ from xsell.errors import (
     NotFound,
     NotSignedIn,
     OriginRejected,
+    SignatureExpired,
+    SignatureInvalid,
     UnknownSite,
     XsellError,
 )
@@ -31,6 +33,8 @@ STATUS: tuple[tuple[type[XsellError], int, str], ...] = (
     (BodyTooLarge, 413, "body_too_large"),
     (InvalidRequest, 400, "invalid_request"),
     (IdentityRejected, 401, "identity_rejected"),
+    (SignatureInvalid, 401, "signature_invalid"),
+    (SignatureExpired, 401, "signature_expired"),
     (OriginRejected, 403, "origin_rejected"),
     (UnknownSite, 404, "unknown_site"),
     (NotSignedIn, 401, "not_signed_in"),
@@ -56,7 +60,7 @@ def domain_error(exc: BaseException) -> tuple[int, dict[str, Any]] | None:
     return None
 
 
-def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
+def error_response(status: int, code: str, message: str, **extra: Any) -> Response[dict[str, Any]]:
     """An error answer for a Powertools resolver."""
     from aws_lambda_powertools.event_handler import Response, content_types
 
@@ -66,8 +70,9 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> Respon
 def register_domain_errors(app: APIGatewayRestResolver) -> None:
     """Answer every domain error with its status and a JSON body ``{error, message}``."""
 
-    @app.exception_handler([exc for exc, _, _ in STATUS])
-    def _domain_error(exc: XsellError) -> Response:
+    # Powertools leaves exception_handler unannotated.
+    @app.exception_handler([exc for exc, _, _ in STATUS])  # type: ignore[untyped-decorator]
+    def _domain_error(exc: XsellError) -> Response[dict[str, Any]]:
         answer = domain_error(exc)
         if answer is None:
             raise exc  # unreachable: registered only for the kinds above

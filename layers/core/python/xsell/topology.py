@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from xsell import env
 
-# Partners drop files at incoming/<partner>/<dataset>/<file>.csv; the bucket
-# notifies the import queue for that prefix and suffix only.
+# Partners drop files at incoming/<partner>/<dataset>/<file>.csv (suffix in any case); the bucket
+# notifies the import queue of every object under the prefix, and the importer rejects misnamed ones.
 DROP_PREFIX = "incoming/"
 DROP_SUFFIX = ".csv"
 # Error reports are written back to the drop bucket under results/<job-id>/.
@@ -38,7 +38,8 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     for spec in (
         FunctionSpec(
             "decide",
-            (env.PROFILES_TABLE, env.CONFIG_TABLE, env.COUNTERS_TABLE, env.SECRET),
+            # EVENTS_STREAM: each decision's request and served events (the funnel's first steps)
+            (env.PROFILES_TABLE, env.CONFIG_TABLE, env.COUNTERS_TABLE, env.SECRET, env.EVENTS_STREAM),
             "Chooses the referral creative for each slot on a page",
         ),
         FunctionSpec(
@@ -48,7 +49,6 @@ FUNCTIONS: dict[str, FunctionSpec] = {
                 env.JOBS_TABLE,
                 env.DROP_BUCKET,
                 env.CONFIG_TABLE,  # partner settings, configured brands
-                env.COUNTERS_TABLE,  # erasure deletes the customer's counters
                 env.IMPORT_QUEUE_URL,  # follow-up messages for long files
             ),
             "Imports partner CSV files from the drop bucket into profiles",
@@ -91,10 +91,12 @@ class Route:
     path: str  # API Gateway resource path; {proxy+} matches the rest
     function: str  # key into FUNCTIONS
     authorized: bool  # behind the Cognito authorizer in AWS
+    browser: bool = True  # called by browsers (cross-origin: needs a CORS preflight)
 
 
 API_ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/decide", "decide", authorized=False),
     Route("POST", "/v1/events", "collect", authorized=False),
+    Route("POST", "/v1/conversions", "collect", authorized=False, browser=False),  # the site's server
     Route("ANY", "/admin/v1/{proxy+}", "admin", authorized=True),
 )

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,10 +45,9 @@ class Workspace:
     drafts: dict[tuple[str, str], Draft]
 
     @classmethod
-    def load(cls) -> Workspace:
-        version = store.live_version()
-        drafts = {(d.kind, d.doc_id): d for kind in KINDS for d in store.drafts(kind)}
-        return cls(version, store.load_published(version), drafts)
+    def load(cls, kinds: Iterable[str] = KINDS) -> Workspace:
+        """The live version and the drafts of ``kinds`` (all by default: what a write checks)."""
+        return cls(*store.workspace(kinds))
 
     def draft_form(self, kind: str, doc_id: str) -> dict[str, Any] | None:
         """The document as the drafts have it now (None: deleted or never made)."""
@@ -260,7 +259,9 @@ def describe(ws: Workspace, principal: Principal, kind: str, doc_id: str) -> dic
 def list_documents(principal: Principal, kind: str) -> list[dict[str, Any]]:
     documents.spec(kind)
     principal.require_read()
-    ws = Workspace.load()
+    # What describing a document reads besides its own kind: sites (brands), creatives (a
+    # campaign's resolved form) and the group settings (approvals); partner drafts only for partners.
+    ws = Workspace.load(dict.fromkeys((kind, SITE, CREATIVE, GROUP)))
     ids = sorted({i for k, i in (*ws.drafts, *ws.live) if k == kind})
     found = []
     for doc_id in ids:
@@ -442,7 +443,7 @@ def _validate_version(docs: dict[tuple[str, str], dict[str, Any]]) -> None:
         by_kind[kind][doc_id] = doc
     group = by_kind[GROUP].get(catalog.GROUP_ID, {})
     context = Context(by_kind[SITE], by_kind[CREATIVE], group)
-    checks = [
+    checks: list[tuple[str, str, Callable[[Any], object]]] = [
         *((SITE, i, lambda d: documents.validate_site(d, context)) for i in by_kind[SITE]),
         *((GROUP, i, lambda d: documents.validate_group(d, context)) for i in by_kind[GROUP]),
         *((PARTNER, i, lambda d: documents.validate_partner(d, context)) for i in by_kind[PARTNER]),
@@ -592,7 +593,7 @@ def publish_documents(
     as the system (demo seeding, tests, first install): validated like any publish, audited, no
     approval asked. Other pending drafts stay pending. Returns the live version."""
     ws = Workspace.load()
-    meta = {"updated_by": SYSTEM.user, "updated_at": _now().isoformat(timespec="seconds")}
+    meta: dict[str, Any] = {"updated_by": SYSTEM.user, "updated_at": _now().isoformat(timespec="seconds")}
     changes = [(kind, doc_id, data, meta) for kind, by_id in docs.items() for doc_id, data in by_id.items()]
     for kind, doc_id in remove:
         data = ws.draft_form(kind, doc_id)

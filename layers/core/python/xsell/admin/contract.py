@@ -19,7 +19,7 @@ TAGS = [
     {"name": "admin-audit", "description": "Who changed what, when and from where."},
     {"name": "admin-reports", "description": "Funnel, A/B, holdout lift, brand pairs and settlement."},
 ]
-SECURITY = [{"cognito": []}]
+SECURITY: list[dict[str, list[str]]] = [{"cognito": []}]
 SECURITY_SCHEMES = {
     "cognito": {
         "type": "apiKey",
@@ -276,6 +276,28 @@ SECRET: Schema = {
         "use_from": {**_WHEN, "description": "When every decide instance knows the new secret."},
     },
 }
+SIGNING_KEY_REQUEST: Schema = {
+    "title": "RotateSigningKey",
+    "type": "object",
+    "properties": {
+        "overlap_days": {
+            "type": "integer",
+            "description": "How long tokens signed with the old key stay valid: 8 (the default: the "
+            "attribution window and a margin) to 30. Checked after the caller's role, so only a group "
+            "admin learns what is wrong with it.",
+        }
+    },
+}
+SIGNING_KEY: Schema = {
+    "title": "SigningKey",
+    "type": "object",
+    "required": ["key_id", "use_from", "previous_valid_until"],
+    "properties": {
+        "key_id": {"type": "string", "description": "The new key's id, as tokens name it (`kid`)."},
+        "use_from": {**_WHEN, "description": "When decide starts signing with it (every instance knows it)."},
+        "previous_valid_until": {**_WHEN, "description": "Until when tokens of the old key are accepted."},
+    },
+}
 PREVIEW_REQUEST: Schema = {
     "title": "PreviewRequest",
     "type": "object",
@@ -300,7 +322,12 @@ PREVIEW: Schema = {
         "creative_id": _or_null("string"),
         "site_id": _or_null("string"),
         "sites": {"type": "array", "items": _STR},
-        "urls": {"type": "object", "description": "Empty: the tag reads no preview from the page URL."},
+        "urls": {
+            "type": "object",
+            "additionalProperties": _STR,
+            "description": "Per site: its page (first origin) with `?xsell_preview=<token>`, which the tag "
+            "sends to decide. A site without origins has none.",
+        },
     },
 }
 USERS: Schema = {

@@ -24,18 +24,36 @@ from xsell.decisioning import catalog
 from xsell.errors import InvalidRequest
 from xsell.importing import mappings
 from xsell.importing.datasets import DATASETS
+from xsell.vocabulary import PARTNER_ID_PATTERN
 
 SITE, CREATIVE, CAMPAIGN, GROUP, PARTNER = "site", "creative", "campaign", "group", "partner"
 KINDS = (SITE, CREATIVE, CAMPAIGN, GROUP, PARTNER)
-PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+PARTNER_ID = re.compile(PARTNER_ID_PATTERN)
 
-# Per template: required fields, optional fields, and the most characters each text may have.
-# Lengths are what fits a slot's reserved box at phone width.
-FIELD_LIMITS = {"title": 40, "body": 120, "cta": 20, "alt": 100, "image_url": 2048, "link_url": 2048}
-TEMPLATE_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "image_banner": (frozenset({"image_url", "link_url", "alt"}), frozenset()),
-    "text_card": (frozenset({"title", "link_url"}), frozenset({"body", "cta"})),
-    "image_text": (frozenset({"title", "image_url", "link_url"}), frozenset({"body", "cta", "alt"})),
+# The one definition of each template's fields: required or not, and the most characters
+# (code points) each may have. The texts' limits are what fits a slot's reserved box at phone
+# width; image_text leaves its texts less room beside the image. The admin API holds a creative
+# to them when it is saved and again when it is published. Decide itself accepts any field of
+# up to catalog.MAX_FIELD_CHARS, so a config published before a limit was lowered keeps serving,
+# and the tag contains whatever text it gets within the slot. The admin page's form counters
+# (admin_spa/src/templates.js) state the same limits: tests/unit/test_template_limits.py.
+URL_CHARS = catalog.MAX_FIELD_CHARS
+TEMPLATE_LIMITS: dict[str, dict[str, tuple[bool, int]]] = {
+    "image_banner": {"image_url": (True, URL_CHARS), "link_url": (True, URL_CHARS), "alt": (True, 100)},
+    "text_card": {
+        "title": (True, 40),
+        "link_url": (True, URL_CHARS),
+        "body": (False, 120),
+        "cta": (False, 20),
+    },
+    "image_text": {
+        "title": (True, 30),
+        "image_url": (True, URL_CHARS),
+        "link_url": (True, URL_CHARS),
+        "body": (False, 80),
+        "cta": (False, 16),
+        "alt": (False, 100),
+    },
 }
 _CREATIVE_KEYS = {"creative_id", "brand", "name", "template", "fields"}
 _REFERENCE_KEYS = {"creative_id", "weight"}
@@ -66,8 +84,7 @@ class Context:
 
 
 def _on_group_domain(url: str, path: str, domains: Collection[str]) -> None:
-    host = (urlsplit(url).hostname or "").lower()
-    if not any(host == d or host.endswith("." + d) for d in domains):
+    if not catalog.on_group_domain(url, domains):  # the rule decide applies to referral links
         raise InvalidRequest(
             f"{path} must point at one of the group's domains ({', '.join(sorted(domains)) or 'none set'})",
             path,
@@ -79,28 +96,32 @@ def _on_group_domain(url: str, path: str, domains: Collection[str]) -> None:
 
 def validate_creative(doc: Any, context: Context | None = None, *, path: str = "creative") -> dict[str, Any]:
     """A library creative: its template's fields, text lengths, https links on the group's domains."""
-    catalog.check_object(doc, path, _CREATIVE_KEYS)
+    creative = catalog.check_object(doc, path, _CREATIVE_KEYS)
     catalog.check_name(doc.get("creative_id"), f"{path}.creative_id")
     brand = catalog.check_name(doc.get("brand"), f"{path}.brand")
     if context is not None and brand not in context.brands:
         raise InvalidRequest(f"{path}.brand {brand!r} is not a configured brand", f"{path}.brand")
     if "name" in doc and (not isinstance(doc["name"], str) or len(doc["name"]) > 200):
         raise InvalidRequest(f"{path}.name must be a text of at most 200 characters", f"{path}.name")
-    template = catalog.check_choice(doc.get("template"), f"{path}.template", tuple(TEMPLATE_FIELDS))
-    required, optional = TEMPLATE_FIELDS[template]
-    fields = catalog.check_object(doc.get("fields"), f"{path}.fields", required | optional)
-    for key in sorted(required):
+    template = catalog.check_choice(doc.get("template"), f"{path}.template", tuple(TEMPLATE_LIMITS))
+    limits = TEMPLATE_LIMITS[template]
+    fields = catalog.check_object(doc.get("fields"), f"{path}.fields", set(limits))
+    for key in sorted(k for k, (required, _) in limits.items() if required):
         if not isinstance(fields.get(key), str) or not fields[key].strip():
             raise InvalidRequest(f"{path}.fields.{key} is required for {template}", f"{path}.fields.{key}")
     for key, text in fields.items():
-        at = f"{path}.fields.{key}"
-        if not isinstance(text, str) or len(text) > FIELD_LIMITS[key]:
-            raise InvalidRequest(f"{at} must be a text of at most {FIELD_LIMITS[key]} characters", at)
+        at, most = f"{path}.fields.{key}", limits[key][1]
+        if not isinstance(text, str):
+            raise InvalidRequest(f"{at} must be a text of at most {most} characters", at)
+        if len(text) > most:
+            raise InvalidRequest(
+                f"{at} has {len(text)} characters: {template} allows at most {most} (what fits the slot)", at
+            )
         if key.endswith("_url"):
             catalog.safe_url(text, at)
             if context is not None:
                 _on_group_domain(text, at, context.domains)
-    return doc
+    return creative
 
 
 # --- campaigns --------------------------------------------------------------------------------

@@ -46,7 +46,8 @@ def explain(
     visit = customer_store.this_visit(known.state, site_id, None, moment)
     request = DecideRequest(site_id, customer_id, None, (slot,), None)
     facts = service.customer_facts(customer_id, site, request, known.profile, visit, moment)
-    [winner] = engine.choose(snapshot, site, [slot], facts) or [None]
+    chosen: list[engine.Choice | None] = [*engine.choose(snapshot, site, [slot], facts)]
+    [winner] = chosen or [None]
     rows = []
     for campaign in sorted(snapshot.campaigns.values(), key=lambda c: (-c.priority, c.campaign_id)):
         if site_id not in campaign.source_sites:

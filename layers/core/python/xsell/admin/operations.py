@@ -9,14 +9,24 @@ previews, users and pacing. Plain functions on a :class:`Backend`; the admin rou
   document). ``erasure`` and ``optouts`` files are for group admins only.
 - **Site tag**: the snippet to paste, with the deployed tag URL filled in, the conversion tag
   and a Google Tag Manager variant.
-- **Secret rotation**: a new identity-token secret for one site; the old one stays valid for the
-  overlap. Decide instances cache the secret document for ``secrets.CACHE_SECONDS``, so the
-  site's backend should sign with the new secret from ``use_from`` on (the old one is accepted
-  until ``previous_valid_until``; an overlap of 0 cuts the old secret off at once, for a leaked
-  secret, and tokens signed with the new one may be refused until ``use_from``).
+- **Secret rotation**: a new identity-token secret for one site (it also signs the site's
+  server-to-server conversions); the old one stays valid for the overlap. Decide and collect
+  instances cache the secret document for ``secrets.CACHE_SECONDS``, so the site's backend should
+  sign with the new secret from ``use_from`` on (the old one is accepted until
+  ``previous_valid_until``, judged by the clock in every instance alike; an overlap of 0 cuts the
+  old secret off, for a leaked secret, as soon as each instance's cache renews, within
+  ``use_from``). The write is conditional: a rotation that raced another one of the same site
+  is refused with Conflict and changes nothing.
+- **Signing-key rotation** (group admins): a new deployment key for decision, slot, referral and
+  preview tokens, rotated the same way. The old key still verifies for the overlap (at least
+  :data:`MIN_SIGNING_OVERLAP_DAYS`: the longest token lifetime plus the cache), so no token in
+  flight is voided, and keeps signing until ``use_from``, when every instance knows the new one.
+  Customer pseudonyms have their own key and do not change. The key is never shown: only its id.
 - **Previews**: a one-hour preview token for a campaign of the live version (decide previews
-  only published campaigns). The tag has no page URL parameter that carries a preview token,
-  so the token is sent to decide as ``"preview"`` in the request body.
+  only published campaigns). A brand page opened with ``?xsell_preview=<token>``
+  (:data:`PREVIEW_PARAM`) has the tag send the token to decide as ``"preview"`` in the request
+  body, so the campaign shows in the real page, for a signed-in visitor, counting nothing;
+  ``urls`` holds, per site, the site's page (its first origin) with the parameter.
 - **Users**: the admin user pool's users with their role and brand (group admins only).
 - **Pacing**: each cap's current period with what is used and what is left, and each
   restricted brand pair's reciprocity ledger. ``served`` counts what decide instances have
@@ -30,12 +40,12 @@ Every minted URL, secret and preview token is audited (never the secret or URL i
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
 import os
 import re
 import secrets as random_secrets
+import urllib.parse
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -49,19 +59,25 @@ from xsell.dal import aws, counters, jobs, objects
 from xsell.dal import config as config_store
 from xsell.dal import secrets as secret_store
 from xsell.decisioning import catalog, engine, tokens, volume
-from xsell.decisioning.schedule import DEFAULT_TZ
 from xsell.errors import InvalidRequest, NotAllowed, NotFound
-from xsell.importing import presign
+from xsell.importing import mappings, presign
+from xsell.importing.datasets import DATASETS
+from xsell.importing.errors import RejectedFile
 from xsell.importing.presign import UploadUrl
 from xsell.models.jobs import LISTING, ImportJob
+from xsell.vocabulary import DEFAULT_TZ
 
 DEFAULT_JOBS = 50
 MAX_JOBS = 200
 ERRORS_URL_SECONDS = 300  # a download link for errors.csv, used at once
-ADMIN_ONLY_DATASETS = frozenset({"erasure", "optouts"})  # they delete data or stop referrals
+ADMIN_ONLY_DATASETS = mappings.PRIVILEGED  # they delete data or stop referrals
 DEFAULT_OVERLAP_HOURS = 24
 MAX_OVERLAP_HOURS = 168
 SECRET_BYTES = 32
+# A signing key's overlap covers the longest-lived token (a referral, REF_TTL) signed just before
+# the new key took over (the secrets cache), rounded up to whole days.
+MIN_SIGNING_OVERLAP_DAYS = math.ceil((tokens.REF_TTL + secret_store.CACHE_SECONDS) / 86400)
+MAX_SIGNING_OVERLAP_DAYS = 30
 _JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 TAG_PLACEHOLDER = "__XSELL_TAG_URL__"
 # tag/dist/snippet.min.js as `npm run build:tag` writes it from tag/src/snippet.js. The admin
@@ -132,6 +148,11 @@ class Backend(Protocol):
     ) -> bool:
         """Store the new secret; True when the old one was kept as the previous secret."""
 
+    def rotate_signing_key(
+        self, key: str, previous_valid_until: dt.datetime, now: dt.datetime
+    ) -> dt.datetime:
+        """Store the new signing key; when decide starts signing with it."""
+
     def served(self, scope: str, subject: str, period_key: str) -> int: ...
 
     def clicks(self, scope: str, subject: str, period_key: str) -> int: ...
@@ -184,6 +205,11 @@ class AwsBackend:
         self, site_id: str, secret: str, previous_valid_until: dt.datetime, now: dt.datetime
     ) -> bool:
         return secret_store.rotate_site_secret(site_id, secret, previous_valid_until, now)
+
+    def rotate_signing_key(
+        self, key: str, previous_valid_until: dt.datetime, now: dt.datetime
+    ) -> dt.datetime:
+        return secret_store.rotate_signing_key(key, previous_valid_until, now)
 
     def served(self, scope: str, subject: str, period_key: str) -> int:
         return counters.served(scope, subject, period_key)
@@ -412,6 +438,10 @@ def create_upload(
     principal.require_write(brands, f"partner {partner!r}")
     if dataset in ADMIN_ONLY_DATASETS:
         principal.require_admin(f"upload {dataset} files")
+    try:  # the importer's own rule: never a URL for a file it would refuse
+        mappings.permit(partner, dataset, doc, set(DATASETS))
+    except RejectedFile as exc:
+        raise InvalidRequest(str(exc), "dataset") from exc
     upload = store.upload_url(partner, dataset, filename, expires_in)
     expires_at = _iso(upload.expires_at)
     store.record(
@@ -543,8 +573,8 @@ def rotate_secret(
             "overlap_hours": overlap_hours,
             "previous_valid_until": previous_valid_until,
             "use_from": use_from,
-            # Which secret the site holds, without the secret: 48 bits of its SHA-256.
-            "fingerprint": hashlib.sha256(secret.encode()).hexdigest()[:12],
+            # Which secret the site holds, without the secret: its key id (48 bits of its SHA-256).
+            "fingerprint": signing.key_id(secret.encode()),
         },
     )
     return {
@@ -555,7 +585,48 @@ def rotate_secret(
     }
 
 
+def rotate_signing_key(
+    principal: Principal,
+    overlap_days: Any = MIN_SIGNING_OVERLAP_DAYS,
+    *,
+    now: dt.datetime | None = None,
+    backend: Backend | None = None,
+) -> dict[str, Any]:
+    """A new deployment signing key (never shown: its key id is); the old one still verifies for
+    ``overlap_days`` (MIN_SIGNING_OVERLAP_DAYS-MAX_SIGNING_OVERLAP_DAYS). Conflict while the
+    overlap of an earlier rotation lasts."""
+    principal.require_admin("rotate the signing key")  # before anything about the request is said
+    if isinstance(overlap_days, bool) or not isinstance(overlap_days, int):
+        raise InvalidRequest("overlap_days must be a whole number of days", "overlap_days")
+    if not MIN_SIGNING_OVERLAP_DAYS <= overlap_days <= MAX_SIGNING_OVERLAP_DAYS:
+        raise InvalidRequest(
+            f"overlap_days must be from {MIN_SIGNING_OVERLAP_DAYS} (the longest token lifetime) "
+            f"to {MAX_SIGNING_OVERLAP_DAYS}",
+            "overlap_days",
+        )
+    store = _backend(backend)
+    moment = _now(now).replace(microsecond=0)
+    valid_until = moment + dt.timedelta(days=overlap_days)
+    key = random_secrets.token_urlsafe(SECRET_BYTES)
+    use_from = store.rotate_signing_key(key, valid_until, moment)
+    answer = {
+        "key_id": signing.key_id(key.encode()),
+        "use_from": _iso(use_from),
+        "previous_valid_until": _iso(valid_until),
+    }
+    store.record(
+        principal,
+        "rotate_signing_key",
+        "deployment/signing-key",
+        None,
+        {"overlap_days": overlap_days, **answer},
+    )
+    return answer
+
+
 # --- previews ---------------------------------------------------------------------------------
+
+PREVIEW_PARAM = "xsell_preview"  # the page URL parameter the tag reads (tag/src/tag.ts)
 
 
 def create_preview(
@@ -605,15 +676,24 @@ def create_preview(
         brands,
         {"site_id": site_id, "creative_id": creative_id, "expires_at": expires_at, "version": live.version},
     )
+    sites = [site_id] if site_id else sorted(campaign.source_sites)
     return {
         "token": token,
         "expires_at": expires_at,
         "campaign_id": campaign_id,
         "creative_id": creative_id,
         "site_id": site_id,
-        "sites": [site_id] if site_id else sorted(campaign.source_sites),
-        "urls": {},  # the tag reads no preview parameter from the page URL (yet)
+        "sites": sites,
+        "urls": {s: url for s in sites if (url := preview_url(live.of(SITE).get(s), token))},
     }
+
+
+def preview_url(site: Mapping[str, Any] | None, token: str) -> str | None:
+    """The site's page (its first origin) opened with the preview; None for a site without origins."""
+    origins = (site or {}).get("origins") or ()
+    if not origins:
+        return None
+    return f"{str(origins[0]).rstrip('/')}/?{urllib.parse.urlencode({PREVIEW_PARAM: token})}"
 
 
 # --- users ------------------------------------------------------------------------------------

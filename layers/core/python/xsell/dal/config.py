@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -347,3 +348,30 @@ def save_draft(
             current=current.public() if current else None,
         ) from exc
     return Draft(kind, doc_id, data, rev, meta)
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Threads kept for the process's life: a warm invocation starts none."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="xsell-config")
+    return _POOL
+
+
+def workspace(kinds: Iterable[str]) -> tuple[int, dict[DocKey, Published], dict[DocKey, Draft]]:
+    """The live version number, its documents and every draft of ``kinds``, in about one round
+    trip's time: the pointer and the drafts' queries go out side by side, then the version's.
+
+    The admin page's screens each need all of these; one after the other they cost a round
+    trip to DynamoDB apiece.
+    """
+    pool = _pool()
+    _client()  # made once, here, rather than by several threads at once
+    pointer = pool.submit(live_version)
+    per_kind = [pool.submit(drafts, kind) for kind in kinds]
+    published = load_published(pointer.result())
+    found = {(d.kind, d.doc_id): d for future in per_kind for d in future.result()}
+    return pointer.result(), published, found

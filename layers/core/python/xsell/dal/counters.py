@@ -8,28 +8,104 @@
 - ``seen#<decision id>`` / ``<slot>#<event type>`` — events already accepted (see
   :mod:`xsell.dal.events`).
 
-Writes on the decide path use the low-level client, one ``UpdateItem`` each.
+Writes on the decide path use the low-level client, one ``UpdateItem`` each. The claims it
+stores are described here by the fields it reads (:mod:`xsell.decisioning.volume` and
+:mod:`xsell.decisioning.leases` define the values decide builds), so storage depends on no
+decisioning module.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from xsell import env
 from xsell.dal import items
-from xsell.decisioning.leases import Settlement
-from xsell.decisioning.volume import ClickCounter, ClickLimit, Ledger, Quota
+
+Way = tuple[str, str]  # (source brand, destination brand)
+
+
+class Quota(Protocol):
+    """Served creatives per campaign or destination brand and period, up to ``limit``."""
+
+    @property
+    def scope(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def period_key(self) -> str: ...
+    @property
+    def limit(self) -> int: ...
+    @property
+    def expires_at(self) -> int | None: ...
+
+
+class ClickLimit(Protocol):
+    """A click cap: which clicks counter it reads."""
+
+    @property
+    def scope(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def period_key(self) -> str: ...
+
+
+class ClickCounter(Protocol):
+    """What one accepted click is added to."""
+
+    @property
+    def scope(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def period_key(self) -> str: ...
+    @property
+    def expires_at(self) -> int | None: ...
+
+
+class Ledger(Protocol):
+    """One way source→destination of a brand pair's ledger in a period."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def destination(self) -> str: ...
+    @property
+    def period_key(self) -> str: ...
+    @property
+    def expires_at(self) -> int | None: ...
+    @property
+    def allowance(self) -> int | None: ...
+
+
+class Settlement(Protocol):
+    """What one instance owes a pair's ledger: referrals made and credit earned, per way."""
+
+    @property
+    def sent(self) -> Mapping[Way, int]: ...
+    @property
+    def earned(self) -> Mapping[Way, Decimal]: ...
+    @property
+    def allowances(self) -> Mapping[Way, int]: ...
+    def __bool__(self) -> bool: ...
+
+
+# Partition-key prefixes of the three kinds of item (IAM policies restrict each function to its own).
+QUOTA_PREFIX = "quota#"
+LEDGER_PREFIX = "ledger#"
+SEEN_PREFIX = "seen#"  # events accepted (xsell.dal.events), and the browser conversions per referral
+SIGNATURE_PREFIX = "sig#"  # signed server-to-server requests already received (xsell.dal.events)
 
 
 def quota_pk(scope: str, subject: str, metric: str, period_key: str) -> str:
-    return f"quota#{scope}:{subject}#{metric}#{period_key}"
+    return f"{QUOTA_PREFIX}{scope}:{subject}#{metric}#{period_key}"
 
 
 def ledger_pk(one: str, other: str) -> str:
-    return "ledger#{}#{}".format(*sorted((one, other)))
+    return LEDGER_PREFIX + "{}#{}".format(*sorted((one, other)))
 
 
 def _table() -> str:

@@ -1,6 +1,6 @@
 """The customer's two items in the profiles table, as decide reads and writes them.
 
-- ``<customer id>`` — the profile, imported (see :mod:`xsell.dal.profiles`; decide only reads it);
+- ``<customer id>`` — the profile, imported (see :mod:`xsell.importing.merging`; decide only reads it);
 - ``state#<customer id>`` — decide's own: behaviour per site (``visits#<site>``,
   ``first#<site>``, ``cats#<site>``) and frequency counts per campaign and period
   (``freq#<campaign>#<period>``). Customer ids never contain ``#``, so the two cannot meet.
@@ -15,13 +15,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from xsell import env
 from xsell.dal import aws, items
-from xsell.decisioning.volume import Frequency
 
-ERASED_AS_OF = "erased_as_of"  # set on a profile item by an erasure (see xsell.dal.profiles)
+ERASED_AS_OF = "erased_as_of"  # set on a profile item by an erasure (see xsell.importing.merging)
 STATE_PREFIX = "state#"
 RECENT_CATEGORIES = 10  # how many recent page categories the state keeps per site
 BEHAVIOUR_TTL_S = 400 * 86400  # a customer unseen for this long is forgotten
@@ -90,6 +89,18 @@ class Visit(NamedTuple):
     first_visit: bool
     first_seen: str  # ISO time of the first visit
     recent_categories: tuple[str, ...]  # newest first, at most RECENT_CATEGORIES
+
+
+class Frequency(Protocol):
+    """A frequency limit: creatives of one campaign per customer and period, fewer than ``limit``
+    before this one (decide builds them, see :class:`xsell.decisioning.volume.Frequency`)."""
+
+    @property
+    def campaign_id(self) -> str: ...
+    @property
+    def period_key(self) -> str: ...
+    @property
+    def limit(self) -> int: ...
 
 
 def frequency_name(campaign_id: str, period_key: str) -> str:
@@ -179,7 +190,8 @@ def visit_update(
 
 def frequency(customer_id: str, campaign_id: str, period_key: str) -> int:
     """Creatives of ``campaign_id`` the customer was served in the period."""
-    return frequency_count(items.get(_table(), state_key(customer_id)), Frequency(campaign_id, period_key, 0))
+    state = items.get(_table(), state_key(customer_id))
+    return int(items.number(state or {}, frequency_name(campaign_id, period_key)))
 
 
 def record_visit(customer_id: str, site_id: str, category: str | None, now: datetime) -> Visit:

@@ -4,6 +4,12 @@ The replay guard is one conditional put per event on ``seen#<decision id>`` /
 ``<slot>#<event type>`` (conversions add ``#<order id>``): the first writer
 wins, a replay finds the item and is dropped. The item expires (TTL) once the
 token it guards could no longer be verified anyway.
+
+Conversions through the browser's conversion tag are also capped per referral token: one
+transaction puts the order's guard and adds one to ``seen#<decision id>`` / ``<slot>#conversions``
+while it is below the cap, so concurrent requests can neither count an order twice nor pass the
+cap. Server-to-server conversions are guarded on ``<slot>#s2s#<order id>`` (the two paths are
+counted apart), and each signed request once on ``sig#<signature>``.
 """
 
 from __future__ import annotations
@@ -11,12 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DeleteError, PutError
 
 from xsell import env
-from xsell.dal import aws
+from xsell.dal import aws, items
+from xsell.dal.counters import SEEN_PREFIX, SIGNATURE_PREFIX
 from xsell.models import Counter
 
 log = logging.getLogger(__name__)
@@ -26,7 +35,86 @@ PUT_ATTEMPTS = 3  # PutRecordBatch may fail some records; those are retried this
 def seen_key(decision_id: str, slot: str, event_type: str, order_id: str | None = None) -> tuple[str, str]:
     """The counters-table key that marks one event as accepted."""
     sk = f"{slot}#{event_type}" + (f"#{order_id}" if order_id is not None else "")
-    return f"seen#{decision_id}", sk
+    return f"{SEEN_PREFIX}{decision_id}", sk
+
+
+def conversions_key(decision_id: str, slot: str) -> tuple[str, str]:
+    """The counters-table key counting the browser conversions of one referral token."""
+    return f"{SEEN_PREFIX}{decision_id}", f"{slot}#conversions"
+
+
+def signature_key(signature: str) -> tuple[str, str]:
+    """The counters-table key that marks one signed server-to-server request as used."""
+    return f"{SIGNATURE_PREFIX}{signature}", "s2s"
+
+
+class Claim(StrEnum):
+    CLAIMED = "claimed"
+    DUPLICATE = "duplicate"
+    CAPPED = "capped"
+
+
+def _key(key: tuple[str, str]) -> dict[str, Any]:
+    return {"pk": {"S": key[0]}, "sk": {"S": key[1]}}
+
+
+def claim_capped(guard: tuple[str, str], tally: tuple[str, str], cap: int, expires_at: dt.datetime) -> Claim:
+    """In one transaction: mark the event as seen and add one to ``tally`` if it is below ``cap``.
+    DUPLICATE when the event was seen before, CAPPED when ``tally`` has reached ``cap``."""
+    table = env.table_name(env.COUNTERS_TABLE)
+    expires = items.n(int(expires_at.timestamp()))
+    try:
+        aws.client("dynamodb").transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": {**_key(guard), "count": items.n(1), "expires_at": expires},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": _key(tally),
+                        "UpdateExpression": "ADD #c :one SET expires_at = :exp",
+                        "ConditionExpression": "attribute_not_exists(#c) OR #c < :cap",
+                        "ExpressionAttributeNames": {"#c": "count"},
+                        "ExpressionAttributeValues": {
+                            ":one": items.n(1),
+                            ":cap": items.n(cap),
+                            ":exp": expires,
+                        },
+                    }
+                },
+            ]
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            raise
+        codes = [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
+        if codes[:1] == ["ConditionalCheckFailed"]:
+            return Claim.DUPLICATE
+        if codes[1:2] == ["ConditionalCheckFailed"]:
+            return Claim.CAPPED
+        raise
+    return Claim.CLAIMED
+
+
+def release_capped(guard: tuple[str, str], tally: tuple[str, str]) -> None:
+    """Undo :func:`claim_capped` for an event that could not be stored."""
+    release(guard)
+    try:
+        aws.client("dynamodb").update_item(
+            TableName=env.table_name(env.COUNTERS_TABLE),
+            Key=_key(tally),
+            UpdateExpression="ADD #c :minus",
+            ConditionExpression="#c > :zero",
+            ExpressionAttributeNames={"#c": "count"},
+            ExpressionAttributeValues={":minus": items.n(-1), ":zero": items.n(0)},
+        )
+    except (BotoCoreError, ClientError):
+        log.warning("could not give back the conversion counted on %s %s", *tally)
 
 
 def claim(key: tuple[str, str], expires_at: dt.datetime) -> bool:

@@ -57,9 +57,13 @@ def update(table: str, *, once: bool = False, **request: Any) -> dict[str, Any] 
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             raise
-        return exc.response.get("Item", {})
+        old = exc.response.get("Item")  # present when the request asked for ALL_OLD
+        return old if isinstance(old, dict) else {}
 
 
 def get(table: str, key: dict[str, Any]) -> dict[str, Any]:
     """One strongly consistent ``GetItem``; an empty dict when there is no item."""
-    return aws.client("dynamodb").get_item(TableName=table, Key=key, ConsistentRead=True).get("Item", {})
+    item: dict[str, Any] = (
+        aws.client("dynamodb").get_item(TableName=table, Key=key, ConsistentRead=True).get("Item", {})
+    )
+    return item

@@ -11,7 +11,7 @@
 - :class:`WriterLease` serialises imports over the profiles table: one lease item in the
   jobs table names the one chunk that may write profile items, until an expiry it renews
   as it writes. With a single writer, reading an item, merging rows into it and putting it
-  back is exact (:mod:`xsell.dal.profiles`). The holder stops writing
+  back is exact (:mod:`xsell.importing.merging`). The holder stops writing
   ``WRITER_SAFETY_SECONDS`` before the stored expiry, by its own monotonic clock measured
   from before the request that set it, so that a write it sent (one attempt of at most
   ``xsell.dal.profiles.REQUEST_SECONDS``) has landed before anyone else may take over,

@@ -74,10 +74,6 @@ def open_range(
     return response["Body"], info
 
 
-def put_text(bucket: str, key: str, text: str, content_type: str = "text/csv; charset=utf-8") -> None:
-    put_bytes(bucket, key, text.encode("utf-8"), content_type)
-
-
 def put_bytes(bucket: str, key: str, data: bytes, content_type: str = "text/csv; charset=utf-8") -> None:
     aws.client("s3").put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
 

@@ -14,6 +14,7 @@ import ipaddress
 import logging
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,14 +31,14 @@ from xsell.decisioning.engine import (
     build_index,
 )
 from xsell.decisioning.facts import Facts
-from xsell.decisioning.schedule import DEFAULT_TZ, parse_schedule
+from xsell.decisioning.schedule import parse_schedule
 from xsell.errors import InvalidRequest
+from xsell.vocabulary import DEFAULT_TZ, TEMPLATES
 
 log = logging.getLogger(__name__)
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 STATUSES = ("draft", "active", "paused")
-TEMPLATES = ("image_banner", "text_card", "image_text")
 PERIODS = ("day", "week", "month", "total")
 METRICS = ("served", "clicks")
 MAX_CREATIVES = 10
@@ -48,7 +49,7 @@ GROUP_ID = "default"  # the one ``group`` item holding group-wide settings
 _CAMPAIGN_KEYS = {
     "campaign_id", "name", "status", "source_sites", "slots", "destination_brand", "priority", "weight",
     "schedule", "targeting", "only_new_to_destination", "creatives", "holdout_pct", "caps", "frequency",
-    "guard", "notes",
+    "guard", "notes", "weight_by_affinity",
 }  # fmt: skip
 _SITE_KEYS = {"site_id", "brand", "name", "origins", "slots", "allow_raw_id"}
 _GROUP_KEYS = {"rank_scales", "reciprocity", "destination_caps", "guards", "domains", "two_person_approval"}
@@ -150,7 +151,7 @@ def _origin(value: Any, path: str) -> str:
 
 
 def validate_site(doc: Any, *, path: str = "site") -> dict[str, Any]:
-    check_object(doc, path, _SITE_KEYS)
+    site = check_object(doc, path, _SITE_KEYS)
     check_name(doc.get("site_id"), f"{path}.site_id")
     check_name(doc.get("brand"), f"{path}.brand")
     if "origins" in doc:
@@ -162,7 +163,7 @@ def validate_site(doc: Any, *, path: str = "site") -> dict[str, Any]:
         _names(doc["slots"], f"{path}.slots")
     if not isinstance(doc.get("allow_raw_id", False), bool):
         raise InvalidRequest(f"{path}.allow_raw_id must be true or false", f"{path}.allow_raw_id")
-    return doc
+    return site
 
 
 def compile_site(doc: Mapping[str, Any]) -> Site:
@@ -194,7 +195,7 @@ def _caps(value: Any, path: str) -> list[dict[str, Any]]:
 
 
 def _guard(value: Any, path: str) -> dict[str, Any]:
-    check_object(value, path, {"rank_at_least", "ltv_at_least"})
+    guard = check_object(value, path, {"rank_at_least", "ltv_at_least"})
     if not value:
         raise InvalidRequest(f"{path} needs rank_at_least or ltv_at_least", path)
     if "rank_at_least" in value and (
@@ -203,7 +204,7 @@ def _guard(value: Any, path: str) -> dict[str, Any]:
         raise InvalidRequest(f"{path}.rank_at_least must be a rank name", f"{path}.rank_at_least")
     if "ltv_at_least" in value:
         check_int(value["ltv_at_least"], f"{path}.ltv_at_least", 0, 10**12)
-    return value
+    return guard
 
 
 def _ratio_allowance(value: Any, path: str) -> None:
@@ -233,7 +234,7 @@ def _reciprocity(value: Any, path: str, brands: Collection[str] | None) -> None:
 
 
 def validate_group(doc: Any, *, brands: Collection[str] | None = None, path: str = "group") -> dict[str, Any]:
-    check_object(doc, path, _GROUP_KEYS)
+    group = check_object(doc, path, _GROUP_KEYS)
     scales = doc.get("rank_scales", {})
     if not isinstance(scales, dict):
         raise InvalidRequest(f"{path}.rank_scales must be an object of rank lists", f"{path}.rank_scales")
@@ -273,7 +274,7 @@ def validate_group(doc: Any, *, brands: Collection[str] | None = None, path: str
     for brand, guard in guards.items():
         _brand(brand, f"{path}.guards.{brand}", brands)
         _guard(guard, f"{path}.guards.{brand}")
-    return doc
+    return group
 
 
 def _domains(value: Any, path: str) -> list[str]:
@@ -284,6 +285,22 @@ def _domains(value: Any, path: str) -> list[str]:
         if not isinstance(host, str) or not _HOST.fullmatch(host.lower()):
             raise InvalidRequest(f"{path}[{n}] must be a host name such as example.jp", f"{path}[{n}]")
     return value
+
+
+def group_hosts(sites: Iterable[Site], domains: Iterable[str]) -> frozenset[str]:
+    """Hosts creatives may point at: every site's origin host and the group's ``domains``."""
+    hosts = {(urlsplit(origin).hostname or "").lower() for site in sites for origin in site.origins}
+    hosts |= {str(d).lower() for d in domains}
+    return frozenset(h for h in hosts if h)
+
+
+def on_group_domain(url: str, hosts: Collection[str]) -> bool:
+    """Whether ``url``'s host is one of ``hosts`` or a subdomain of one."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    return bool(host) and any(host == h or host.endswith("." + h) for h in hosts)
 
 
 def _rank_at_least(scale: Sequence[str], threshold: str) -> Callable[[str | None], bool]:
@@ -368,7 +385,7 @@ def validate_campaign(
     path: str = "campaign",
 ) -> dict[str, Any]:
     """Check a campaign document; ``sites``/``brands`` (when given) must know what it names."""
-    check_object(doc, path, _CAMPAIGN_KEYS)
+    campaign = check_object(doc, path, _CAMPAIGN_KEYS)
     check_name(doc.get("campaign_id"), f"{path}.campaign_id")
     if "name" in doc and (not isinstance(doc["name"], str) or len(doc["name"]) > 200):
         raise InvalidRequest(f"{path}.name must be a text of at most 200 characters", f"{path}.name")
@@ -388,6 +405,8 @@ def validate_campaign(
         conditions.validate(doc["targeting"], brands=brands)
         if rank_scales is not None:  # rank names are checked against the group's scales
             conditions.compile_targeting(doc["targeting"], rank_scales=rank_scales)
+    if not isinstance(doc.get("weight_by_affinity", False), bool):
+        raise InvalidRequest(f"{path}.weight_by_affinity must be true or false", f"{path}.weight_by_affinity")
     if not isinstance(doc.get("only_new_to_destination", True), bool):
         raise InvalidRequest(
             f"{path}.only_new_to_destination must be true or false", f"{path}.only_new_to_destination"
@@ -409,7 +428,7 @@ def validate_campaign(
         check_int(cap.get("limit"), f"{at}.limit", 1, 10**6)
     if doc.get("guard") is not None:
         _guard(doc["guard"], f"{path}.guard")
-    return doc
+    return campaign
 
 
 def _compiled_caps(scope: str, subject: str, caps: Iterable[Mapping[str, Any]]) -> tuple[Cap, ...]:
@@ -428,7 +447,11 @@ def compile_campaign(
     *,
     rank_scales: Mapping[str, Sequence[str]],
     guards: Mapping[str, Mapping[str, Any]],
+    hosts: Collection[str],
 ) -> Campaign:
+    """The compiled campaign. A creative whose link leaves ``hosts`` (possible in a config
+    published before the admin checked domains, or written around it) is still served, but
+    never with a referral token: the token must not reach a third party."""
     home: Predicate
     if doc.get("guard") is not None:
         home = kept_home(doc["guard"], rank_scales)
@@ -442,7 +465,13 @@ def compile_campaign(
         source_sites=frozenset(doc["source_sites"]),
         slots=frozenset(doc["slots"]),
         creatives=tuple(
-            Creative(c["creative_id"], c["template"], dict(c["fields"]), int(c.get("weight", 1)))
+            Creative(
+                c["creative_id"],
+                c["template"],
+                dict(c["fields"]),
+                int(c.get("weight", 1)),
+                _referable(doc["campaign_id"], c, hosts),
+            )
             for c in doc["creatives"]
             if int(c.get("weight", 1)) > 0
         ),
@@ -450,6 +479,7 @@ def compile_campaign(
         weight=int(doc.get("weight", 1)),
         status=doc.get("status", "draft"),
         only_new_to_destination=bool(doc.get("only_new_to_destination", True)),
+        weight_by_affinity=bool(doc.get("weight_by_affinity", False)),
         schedule=parse_schedule(doc.get("schedule")),
         targeting=conditions.compile_targeting(doc.get("targeting"), rank_scales=rank_scales),
         kept_home=home,
@@ -457,6 +487,17 @@ def compile_campaign(
         caps=_compiled_caps("campaign", doc["campaign_id"], doc.get("caps", ())),
         frequency=tuple(FrequencyCap(f["period"], int(f["limit"])) for f in doc.get("frequency", ())),
     )
+
+
+def _referable(campaign_id: str, creative: Mapping[str, Any], hosts: Collection[str]) -> bool:
+    if on_group_domain(creative["fields"]["link_url"], hosts):
+        return True
+    log.warning(
+        "creative %r of campaign %r links outside the group's domains: served without a referral token",
+        creative["creative_id"],
+        campaign_id,
+    )
+    return False
 
 
 def _reciprocity_pairs(
@@ -490,6 +531,7 @@ def compile_snapshot(
     sites: Iterable[Mapping[str, Any]],
     campaigns: Iterable[Mapping[str, Any]],
     group: Mapping[str, Any] | None = None,
+    affinity: Mapping[str, Any] | None = None,
 ) -> Snapshot:
     """The immutable snapshot decide reads; invalid stored documents are logged and skipped."""
     compiled_sites: dict[str, Site] = {}
@@ -508,12 +550,13 @@ def compile_snapshot(
         log.warning("group settings ignored: %s (%s)", exc, exc.field)
         settings = {}
     rank_scales = settings.get("rank_scales", {})
+    hosts = group_hosts(compiled_sites.values(), settings.get("domains", ()))
     compiled: dict[str, Campaign] = {}
     for doc in campaigns:
         try:
             validate_campaign(doc, brands=None)
             campaign = compile_campaign(
-                doc, compiled_sites, rank_scales=rank_scales, guards=settings.get("guards", {})
+                doc, compiled_sites, rank_scales=rank_scales, guards=settings.get("guards", {}), hosts=hosts
             )
         except InvalidRequest as exc:
             log.warning(
@@ -531,4 +574,24 @@ def compile_snapshot(
             brand: _compiled_caps("destination", brand, caps)
             for brand, caps in settings.get("destination_caps", {}).items()
         },
+        affinity=compile_affinity(affinity),
     )
+
+
+AFFINITY_ID = "brands"  # the one affinity document of a config version (kind "affinity")
+
+
+def compile_affinity(doc: Mapping[str, Any] | None) -> dict[tuple[str, str], float]:
+    """(source brand, destination brand) -> lift, from the published affinity document
+    (``{"pairs": [{"source_brand", "destination_brand", "lift"}]}``, xsell.reporting.affinity);
+    pairs without a usable lift are left out (decide then weighs them as 1)."""
+    pairs: dict[tuple[str, str], float] = {}
+    for pair in (doc or {}).get("pairs") or ():
+        if not isinstance(pair, Mapping):
+            continue
+        lift: Any  # a number when ``usable`` says so
+        source, destination, lift = pair.get("source_brand"), pair.get("destination_brand"), pair.get("lift")
+        usable = isinstance(lift, int | float | Decimal) and not isinstance(lift, bool) and lift >= 0
+        if usable and isinstance(source, str) and isinstance(destination, str):
+            pairs[(source, destination)] = float(lift)
+    return pairs

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple, TypeVar
 
 from xsell.decisioning.facts import Facts
 from xsell.decisioning.schedule import Schedule
+from xsell.vocabulary import DEFAULT_TZ
 
 Predicate = Callable[[Facts], bool]
 
@@ -32,6 +33,8 @@ class Creative(NamedTuple):
     template: str
     fields: Mapping[str, str]
     weight: int = 1
+    # Whether its link_url is on the group's domains: only then does the referral token ride on it.
+    referable: bool = True
 
 
 class Cap(NamedTuple):
@@ -75,6 +78,7 @@ class Campaign:
     holdout_pct: float = 0.0
     caps: tuple[Cap, ...] = ()
     frequency: tuple[FrequencyCap, ...] = ()
+    weight_by_affinity: bool = False  # its weight times the source brand's lift toward its destination
 
     @property
     def timezone(self) -> str:
@@ -99,7 +103,7 @@ class Reciprocity(NamedTuple):
     ratio: float
     allowance: int
     period: str = "day"
-    timezone: str = "Asia/Tokyo"
+    timezone: str = DEFAULT_TZ
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,8 @@ class Snapshot:
     # Per ordered brand pair (source, destination); a pair missing here is unrestricted.
     reciprocity: Mapping[tuple[str, str], Reciprocity] = field(default_factory=dict)
     destination_caps: Mapping[str, tuple[Cap, ...]] = field(default_factory=dict)
+    # (source brand, destination brand) -> lift (xsell.reporting.affinity), as published
+    affinity: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
 
 class Choice(NamedTuple):
@@ -182,7 +188,10 @@ def stable_fraction(*parts: str) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
-def _weighted(items: Sequence[Any], weights: Sequence[int], fraction: float) -> Any:
+_T = TypeVar("_T")
+
+
+def _weighted(items: Sequence[_T], weights: Sequence[float], fraction: float) -> _T:
     point = fraction * sum(weights)
     for item, weight in zip(items, weights, strict=True):
         point -= weight
@@ -207,6 +216,18 @@ def in_holdout(campaign: Campaign, customer_id: str) -> bool:
     return campaign.holdout_pct > 0 and (
         stable_fraction(customer_id, campaign.campaign_id, "holdout") * 100 < campaign.holdout_pct
     )
+
+
+MIN_AFFINITY = 0.05  # the least share an affinity-weighted campaign keeps (a lift of 0 still draws)
+
+
+def draw_weight(snapshot: Snapshot, site: Site, campaign: Campaign) -> float:
+    """A campaign's weight in its tier's draw: its configured weight, times the published lift of
+    the page's brand toward its destination when it is weighted by affinity (1 when unknown)."""
+    if not campaign.weight_by_affinity:
+        return campaign.weight
+    lift = snapshot.affinity.get((site.brand, campaign.destination_brand), 1.0)
+    return campaign.weight * max(lift, MIN_AFFINITY)
 
 
 def choose(
@@ -244,7 +265,9 @@ def choose(
                     pool[0]
                     if len(pool) == 1
                     else _weighted(
-                        pool, [c.weight for c in pool], stable_fraction(customer, slot, "campaign", str(draw))
+                        pool,
+                        [draw_weight(snapshot, site, c) for c in pool],
+                        stable_fraction(customer, slot, "campaign", str(draw)),
                     )
                 )
                 draw += 1

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import NamedTuple, Protocol
 
+from xsell import observability
 from xsell.decisioning.volume import ClickLimit, Ledger, Quota, Shared
 
 log = logging.getLogger(__name__)
@@ -223,9 +224,11 @@ class Pool:
                 quota, min(quota.limit, block.next_size(ceiling(quota.limit), now))
             )
             if granted < 1:
-                block.exhausted_limit = quota.limit
+                block.exhausted_limit = quota.limit  # counted once per instance, limit and period
+                observability.count(observability.CAP_REACHED)
                 return False
             block.leased(granted, now)
+            observability.count(observability.LEASES_TAKEN)
             return True
 
     def _take_credit(self, ledger: Ledger) -> bool:
@@ -247,6 +250,7 @@ class Pool:
                 block.exhausted_at = now
                 return False
             block.leased(granted, now)
+            observability.count(observability.LEASES_TAKEN)
             return True
 
     def _settle(self, pair: _Pair, ledger: Ledger, units: int) -> int:

@@ -6,11 +6,11 @@ import re
 from typing import Any, NamedTuple
 
 from xsell.errors import InvalidRequest
+from xsell.vocabulary import CUSTOMER_ID_PATTERN, DEVICES
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_CUSTOMER = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+_CUSTOMER = re.compile(CUSTOMER_ID_PATTERN)
 MAX_SLOTS = 20
-DEVICES = ("mobile", "tablet", "desktop")
 _TABLET = re.compile(r"iPad|Tablet|PlayBook|Silk|Android(?!.*Mobile)", re.I)
 _MOBILE = re.compile(r"Mobi|iPhone|iPod|Android.*Mobile|Windows Phone", re.I)
 
@@ -18,6 +18,22 @@ _MOBILE = re.compile(r"Mobi|iPhone|iPod|Android.*Mobile|Windows Phone", re.I)
 def is_customer_id(value: str) -> bool:
     """The group customer id format, shared with the importer: never a ``#`` (keys use it)."""
     return _CUSTOMER.fullmatch(value) is not None
+
+
+# A call from a site's own server or app signs its exact body with the site's secret, in the
+# headers and format of server-to-server conversions (xsell.measuring.conversions).
+TIMESTAMP_HEADER = "x-xsell-timestamp"
+SIGNATURE_HEADER = "x-xsell-signature"
+TIMESTAMP_FORMAT = re.compile(r"^[0-9]{1,12}$")
+SIGNATURE_FORMAT = re.compile(r"^[0-9a-f]{64}$")
+
+
+class ServerSignature(NamedTuple):
+    """What a caller without an Origin sent to sign its call; all None for an unsigned call."""
+
+    timestamp: str | None
+    signature: str | None
+    body: str | None
 
 
 class DecideRequest(NamedTuple):

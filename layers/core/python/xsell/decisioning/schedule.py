@@ -56,8 +56,8 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from xsell.errors import InvalidRequest
+from xsell.vocabulary import DEFAULT_TZ
 
-DEFAULT_TZ = "Asia/Tokyo"
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_DAYS = 0b111_1111  # bit 0 = Monday, as datetime.weekday()
 MAX_WINDOWS = 24

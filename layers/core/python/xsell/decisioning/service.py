@@ -10,6 +10,8 @@ through to the next eligible campaign.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import logging
 import os
 import threading
 import time
@@ -17,21 +19,45 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from xsell import env
+from xsell import env, observability, signing
 from xsell.dal import config as config_store
 from xsell.dal import counters as counter_store
 from xsell.dal import customers as customer_store
+from xsell.dal import events as event_store
 from xsell.dal import secrets as secret_store
 from xsell.decisioning import catalog, engine, leases, tokens, volume
 from xsell.decisioning.facts import BrandUsage, Facts
-from xsell.decisioning.request import DecideRequest, is_customer_id, parse
-from xsell.errors import IdentityRejected, InvalidRequest, OriginRejected, UnknownSite
+from xsell.decisioning.request import (
+    SIGNATURE_FORMAT,
+    TIMESTAMP_FORMAT,
+    DecideRequest,
+    ServerSignature,
+    is_customer_id,
+    parse,
+)
+from xsell.errors import (
+    IdentityRejected,
+    InvalidRequest,
+    OriginRejected,
+    SignatureExpired,
+    SignatureInvalid,
+    UnknownSite,
+)
+from xsell.measuring import decisions
 from xsell.signing import BadToken
 
+log = logging.getLogger(__name__)
 DEFAULT_TTL_SECONDS = 30.0
 ROUNDS = 4  # state writes tried when the customer's own concurrent visits keep taking the last count
 MAX_REMOVALS = 16  # stale frequency counts dropped per state write
-BLOCKS = leases.Pool(counter_store.STORE)  # this instance's leased units of shared limits
+
+
+def instance_pool() -> leases.Pool:
+    """The blocks of shared limits one decide instance (one Lambda environment) holds."""
+    return leases.Pool(counter_store.STORE)
+
+
+BLOCKS = instance_pool()  # the default pool of this process
 
 
 class SnapshotCache:
@@ -60,6 +86,7 @@ class SnapshotCache:
                     documents.get("site", {}).values(),
                     documents.get("campaign", {}).values(),
                     documents.get("group", {}).get(catalog.GROUP_ID),
+                    documents.get("affinity", {}).get(catalog.AFFINITY_ID),
                 )
             self._checked = now
             return self._snapshot
@@ -82,6 +109,46 @@ def check_origin(site: engine.Site, origin: str | None) -> str | None:
     return origin
 
 
+def metered_call(
+    site: engine.Site, origin: str | None, signed: ServerSignature | None, now: dt.datetime
+) -> bool:
+    """Whether a decide call may take units of shared limits (caps, reciprocity credit).
+
+    A browser call from one of the site's origins may (OriginRejected for any other origin); so
+    may a call from the site's own server or app that signs its exact body with the site's secret,
+    as server-to-server conversions are signed (SignatureInvalid/SignatureExpired when it does
+    not verify). A call with neither an Origin nor a signature is still answered, but takes
+    nothing shared: only campaigns without caps and reciprocity can fill its slots.
+    """
+    if origin is not None:
+        check_origin(site, origin)
+        return True
+    if signed is None or (signed.timestamp is None and signed.signature is None):
+        return False
+    _verify_server_signature(site, signed, now)
+    return True
+
+
+def _verify_server_signature(site: engine.Site, signed: ServerSignature, now: dt.datetime) -> None:
+    # Imported here: only signed server calls pay for loading the conversions module.
+    from xsell.measuring.conversions import SIGNATURE_WINDOW, signature
+
+    if signed.timestamp is None or not TIMESTAMP_FORMAT.fullmatch(signed.timestamp):
+        raise InvalidRequest(
+            "X-Xsell-Timestamp must be the request's time in unix seconds", "X-Xsell-Timestamp"
+        )
+    if signed.signature is None or not SIGNATURE_FORMAT.fullmatch(signed.signature):
+        raise InvalidRequest("X-Xsell-Signature must be 64 lowercase hex digits", "X-Xsell-Signature")
+    if abs(now.timestamp() - int(signed.timestamp)) > SIGNATURE_WINDOW:
+        raise SignatureExpired(f"X-Xsell-Timestamp is more than {SIGNATURE_WINDOW} s from the server's clock")
+    body = signed.body or ""
+    if not any(
+        hmac.compare_digest(signed.signature, signature(key, signed.timestamp, body))
+        for key in secret_store.site_secrets(site.site_id, now)
+    ):
+        raise SignatureInvalid(f"X-Xsell-Signature is not a signature of this body by site {site.site_id!r}")
+
+
 def preflight_origin(cache: SnapshotCache, origin: str | None) -> str | None:
     """For a CORS preflight (no body, so no site yet): the origin if any site lists it."""
     if not origin:
@@ -93,19 +160,16 @@ def _customer_id(request: DecideRequest, site: engine.Site) -> str:
     """Who is asking: from the site's signed identity token, or a raw id where allowed.
 
     The token may be signed with the site's current secret or, while a rotation's overlap
-    lasts, with the previous one; a token whose signature one of them matches is judged by it.
+    lasts, with the previous one (:func:`xsell.dal.secrets.site_secrets`).
     """
     if request.identity_token is not None:
         secrets = secret_store.site_secrets(site.site_id)
         if not secrets:
             raise IdentityRejected(f"site {site.site_id!r} has no identity secret configured")
-        for n, secret in enumerate(secrets):
-            try:
-                subject = tokens.identity_subject(secret, site.site_id, request.identity_token)
-                break
-            except BadToken as exc:
-                if exc.reason != "bad signature" or n == len(secrets) - 1:
-                    raise IdentityRejected(f"identity token rejected: {exc.reason}") from exc
+        try:
+            subject = tokens.identity_subject(secrets, site.site_id, request.identity_token)
+        except BadToken as exc:
+            raise IdentityRejected(f"identity token rejected: {exc.reason}") from exc
         if not is_customer_id(subject):
             raise IdentityRejected("identity token rejected: its subject is not a customer id")
         return subject
@@ -169,12 +233,16 @@ def customer_facts(
 
 
 def _preview(
-    request: DecideRequest, snapshot: engine.Snapshot, site: engine.Site, customer_id: str, key: bytes
+    request: DecideRequest,
+    snapshot: engine.Snapshot,
+    site: engine.Site,
+    customer_id: str,
+    keys: tuple[bytes, ...],
 ) -> dict[str, Any]:
     """The forced campaign in the first requested slot it may fill; nothing counted or signed."""
     assert request.preview_token is not None
     try:
-        campaign_id, creative_id, site_id = tokens.preview_target(key, request.preview_token)
+        campaign_id, creative_id, site_id = tokens.preview_target(keys, request.preview_token)
     except BadToken as exc:
         raise InvalidRequest(f"preview token rejected: {exc.reason}", "preview") from exc
     if site_id is not None and site_id != site.site_id:
@@ -225,8 +293,12 @@ def _acceptor(
     plans: dict[str, volume.Plan],
     *,
     frequency_ok: bool,
+    metered: bool = True,
 ) -> engine.Accept:
-    """The engine's ``accept``: a choice is served if every limit has room; its plan is kept."""
+    """The engine's ``accept``: a choice is served if every limit has room; its plan is kept.
+
+    An unmetered call (:func:`metered_call`) takes no unit of any shared limit, so a choice
+    that needs one (caps, reciprocity credit, click caps) is refused for it."""
 
     def accept(choice: engine.Choice) -> bool:
         plan = volume.plan(snapshot, choice, site.brand, moment)
@@ -234,6 +306,8 @@ def _acceptor(
             not frequency_ok
             or any(customer_store.frequency_count(state, f) >= f.limit for f in plan.frequency)
         ):
+            return False
+        if plan.shared and not metered:
             return False
         if not pool.take(plan.shared):
             return False
@@ -251,6 +325,7 @@ def _choose_and_record(
     known: customer_store.CustomerRead,
     moment: dt.datetime,
     pool: leases.Pool,
+    metered: bool = True,
 ) -> tuple[list[engine.Choice], dict[str, volume.Plan]]:
     """Choose under every limit and record the visit with the choices' frequency counts.
 
@@ -263,7 +338,9 @@ def _choose_and_record(
         visit = customer_store.this_visit(state, site.site_id, request.page_category, moment)
         facts = customer_facts(customer_id, site, request, known.profile, visit, moment)
         plans: dict[str, volume.Plan] = {}
-        accept = _acceptor(snapshot, site, moment, pool, state, plans, frequency_ok=attempt < ROUNDS)
+        accept = _acceptor(
+            snapshot, site, moment, pool, state, plans, frequency_ok=attempt < ROUNDS, metered=metered
+        )
         choices = engine.choose(snapshot, site, request.slots, facts, accept)
         frequency = [f for plan in plans.values() for f in plan.frequency]
         stale = _stale_frequencies(state, snapshot, moment)
@@ -282,6 +359,43 @@ def _choose_and_record(
     raise AssertionError("unreachable: the last round claims no frequency, so its write holds")
 
 
+def claims_customer(pseudonyms: bytes, customer_id: str) -> str:
+    """The customer hash the decision's tokens carry (and its measured events store)."""
+    return signing.customer_hash(pseudonyms, customer_id)
+
+
+def _measure(
+    request: DecideRequest,
+    site: engine.Site,
+    decision_id: str,
+    customer: str,
+    slots: dict[str, Any],
+    moment: dt.datetime,
+) -> None:
+    """The decision's request and served events to the events stream. Best effort: a decision
+    is never refused because measuring it failed (the failure is logged)."""
+    lines = decisions.decision_lines(
+        at=moment,
+        decision_id=decision_id,
+        site_id=site.site_id,
+        source_brand=site.brand,
+        slots=request.slots,
+        served=[
+            decisions.Served(slot, s["campaign_id"], s["creative_id"], s["destination_brand"])
+            for slot, s in slots.items()
+        ],
+        customer_hash=customer,
+        device=request.device,
+    )
+    try:
+        failed = event_store.put_records(lines)
+    except Exception:  # noqa: BLE001 - measuring must not cost the page its banner
+        log.exception("decision events not written")
+        return
+    if failed:
+        log.warning("%d of %d decision events not written", len(failed), len(lines))
+
+
 def _creative(campaign: engine.Campaign, creative: engine.Creative) -> dict[str, Any]:
     return {
         "campaign_id": campaign.campaign_id,
@@ -292,6 +406,7 @@ def _creative(campaign: engine.Campaign, creative: engine.Creative) -> dict[str,
     }
 
 
+@observability.refusals(observability.DECIDE_REFUSED)
 def decide(
     body: Any,
     cache: SnapshotCache,
@@ -300,28 +415,39 @@ def decide(
     user_agent: str | None = None,
     now: dt.datetime | None = None,
     pool: leases.Pool | None = None,
+    signed: ServerSignature | None = None,
 ) -> dict[str, Any]:
-    """Validate ``body``, choose per slot under volume control, and shape the tag's answer."""
+    """Validate ``body``, choose per slot under volume control, and shape the tag's answer.
+
+    ``origin`` is the browser's Origin header; ``signed`` what a site's server sent to sign the
+    call (:func:`metered_call` decides whether it may take units of shared limits)."""
     request = parse(body, user_agent)
     snapshot = cache.get()
     site = snapshot.sites.get(request.site)
     if site is None:
         raise UnknownSite(f"unknown site {request.site!r}")
-    check_origin(site, origin)
+    metered = metered_call(site, origin, signed, now or dt.datetime.now(dt.UTC))
     customer_id = _customer_id(request, site)
-    key = secret_store.signing_key()
     if request.preview_token is not None:
-        return _preview(request, snapshot, site, customer_id, key)
+        return _preview(request, snapshot, site, customer_id, secret_store.signing_keys())
+    key, pseudonyms = secret_store.signing_key(), secret_store.pseudonym_key()
     moment = now or dt.datetime.now(dt.UTC)
     choices, plans = _choose_and_record(
-        snapshot, site, request, customer_id, customer_store.read(customer_id), moment, pool or BLOCKS
+        snapshot,
+        site,
+        request,
+        customer_id,
+        customer_store.read(customer_id),
+        moment,
+        pool or BLOCKS,
+        metered,
     )
     decision_id = uuid.uuid4().hex
     slots: dict[str, Any] = {}
     holdouts = []
     for c in choices:
         claims = tokens.slot_claims(
-            key,
+            pseudonyms,
             decision_id=decision_id,
             site=site.site_id,
             slot=c.slot,
@@ -330,6 +456,7 @@ def decide(
             source=site.brand,
             destination=c.campaign.destination_brand,
             customer_id=customer_id,
+            device=request.device,
         )
         if c.holdout:
             holdouts.append(
@@ -347,6 +474,11 @@ def decide(
         slots[c.slot] = {
             **_creative(c.campaign, c.creative),
             "token": tokens.slot_token(key, claims, clicks=clicks),
-            "ref": tokens.ref_token(key, claims),
         }
+        if c.creative.referable:  # never a referral token on a link off the group's domains
+            slots[c.slot]["ref"] = tokens.ref_token(key, claims)
+    _measure(request, site, decision_id, claims_customer(pseudonyms, customer_id), slots, moment)
+    observability.count(observability.DECISIONS)
+    observability.count(observability.SLOTS_SERVED, len(slots))
+    observability.count(observability.HOLDOUTS, len(holdouts))
     return {"decision_id": decision_id, "slots": slots, "holdouts": holdouts}

@@ -10,8 +10,15 @@ lists. Referral token (purpose ``ref``, the attribution
 window): the same without ``h``.
 
 Identity token (purpose ``identity``, signed with the site's secret): ``sub`` the group
-customer id, ``site`` the site key, ``exp`` expiry. Mint it on the server side only:
+customer id, ``site`` the site key, ``iat`` when it was issued, ``exp`` expiry, and optionally
+``kid`` (:func:`xsell.signing.key_id` of the secret). It may live at most
+:data:`IDENTITY_MAX_LIFETIME` and be issued at most :data:`CLOCK_SKEW` seconds in the future (the
+brand's server clock may run ahead). Mint it on the server side only:
 ``mint_identity_token(secret, site_id, customer_id)``.
+
+Every token names its key (``kid``) and is verified against the keys valid at the moment, so a
+rotation's overlap keeps tokens signed with the previous key valid. The customer hash ``u`` is
+keyed with the deployment's pseudonym key, which rotations leave alone.
 
 Preview token (purpose ``preview``, signed with the deployment key by the admin side):
 ``c`` campaign, ``cr`` creative (None: the customer's own variant), ``site`` (None: any site
@@ -29,11 +36,13 @@ from xsell import signing
 SLOT_TTL = 24 * 3600
 REF_TTL = 7 * 24 * 3600
 IDENTITY_TTL = 3600
+IDENTITY_MAX_LIFETIME = 24 * 3600  # an identity token older (or longer-lived) than this is refused
+CLOCK_SKEW = 60  # seconds an identity token's iat may lie in the future
 PREVIEW_TTL = 3600
 
 
 def slot_claims(
-    key: bytes,
+    pseudonym_key: bytes,
     *,
     decision_id: str,
     site: str,
@@ -43,8 +52,9 @@ def slot_claims(
     source: str,
     destination: str,
     customer_id: str,
+    device: str | None = None,
 ) -> dict[str, Any]:
-    return {
+    claims = {
         "d": decision_id,
         "s": site,
         "sl": slot,
@@ -52,8 +62,11 @@ def slot_claims(
         "cr": creative,
         "b": source,
         "db": destination,
-        "u": signing.customer_hash(key, customer_id),
+        "u": signing.customer_hash(pseudonym_key, customer_id),
     }
+    if device is not None:
+        claims["dv"] = device  # the page's device class, stored with its events for the funnel
+    return claims
 
 
 def slot_token(
@@ -70,15 +83,20 @@ def ref_token(key: bytes, claims: dict[str, Any]) -> str:
 
 
 def mint_identity_token(
-    secret: bytes, site_id: str, customer_id: str, ttl_seconds: int = IDENTITY_TTL
+    secret: bytes, site_id: str, customer_id: str, ttl_seconds: int = IDENTITY_TTL, now: float | None = None
 ) -> str:
     """What a brand's backend puts in its page for ``xsell('identify', token)``."""
-    return signing.sign(secret, "identity", {"sub": customer_id, "site": site_id}, ttl_seconds)
+    return signing.sign(secret, "identity", {"sub": customer_id, "site": site_id}, ttl_seconds, now)
 
 
-def identity_subject(secret: bytes, site_id: str, token: str) -> str:
-    """The customer id in a valid identity token for ``site_id``; :class:`signing.BadToken` otherwise."""
-    payload = signing.verify(secret, "identity", token)
+def identity_subject(
+    secrets: bytes | Sequence[bytes], site_id: str, token: str, now: float | None = None
+) -> str:
+    """The customer id in a valid identity token for ``site_id``, signed with one of ``secrets``
+    (the site's secrets valid now); :class:`signing.BadToken` otherwise."""
+    payload = signing.verify(
+        secrets, "identity", token, now, max_lifetime=IDENTITY_MAX_LIFETIME, leeway=CLOCK_SKEW
+    )
     if payload.get("site") != site_id or not isinstance(payload.get("sub"), str):
         raise signing.BadToken("token is for another site")
     return str(payload["sub"])
@@ -95,9 +113,9 @@ def mint_preview_token(
     return signing.sign(key, "preview", {"c": campaign_id, "cr": creative_id, "site": site_id}, ttl_seconds)
 
 
-def preview_target(key: bytes, token: str) -> tuple[str, str | None, str | None]:
+def preview_target(keys: bytes | Sequence[bytes], token: str) -> tuple[str, str | None, str | None]:
     """(campaign, creative or None, site or None) of a valid preview token; BadToken otherwise."""
-    payload = signing.verify(key, "preview", token)
+    payload = signing.verify(keys, "preview", token)
     campaign, creative, site = payload.get("c"), payload.get("cr"), payload.get("site")
     if not isinstance(campaign, str) or not all(v is None or isinstance(v, str) for v in (creative, site)):
         raise signing.BadToken("malformed preview token")

@@ -21,7 +21,8 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from xsell.decisioning import engine
-from xsell.decisioning.schedule import DEFAULT_TZ, period_expires_at, period_key
+from xsell.decisioning.schedule import period_expires_at, period_key
+from xsell.vocabulary import DEFAULT_TZ
 
 
 class Quota(NamedTuple):

@@ -61,7 +61,7 @@ class _Raw(io.RawIOBase):
         return size
 
 
-def _buffered(stream: IO[bytes] | Any) -> IO[bytes]:
+def _buffered(stream: IO[bytes] | Any) -> io.BufferedIOBase:
     if isinstance(stream, io.BufferedIOBase):
         return stream
     return io.BufferedReader(_Raw(stream), buffer_size=READ_BUFFER_BYTES)

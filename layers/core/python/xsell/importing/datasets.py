@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from xsell.importing.errors import DuplicateColumns, MissingColumns
 from xsell.importing.mappings import DatasetSettings
+from xsell.vocabulary import CUSTOMER_ID_PATTERN
 
 Record = dict[str, object]
 
@@ -64,7 +65,7 @@ Parser = Callable[[str, ParseContext], object]
 
 # --- column parsers -------------------------------------------------------------------
 
-_ID = re.compile(r"[A-Za-z0-9_.:@-]{1,128}")
+_ID = re.compile(CUSTOMER_ID_PATTERN)
 
 
 def customer_id(raw: str, ctx: ParseContext) -> str:
@@ -94,16 +95,6 @@ def _whole_number(raw: str) -> int:
         return int(value)
     except ValueError as exc:
         raise BadValue("not a whole number") from exc
-
-
-def whole_number(low: int, high: int) -> Parser:
-    def parse(raw: str, ctx: ParseContext) -> int:
-        value = _whole_number(raw)
-        if not low <= value <= high:
-            raise BadValue(f"out of range {low}..{high}")
-        return value
-
-    return parse
 
 
 def yen(raw: str, ctx: ParseContext) -> int:

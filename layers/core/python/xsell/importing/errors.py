@@ -19,6 +19,18 @@ class UnknownDataset(RejectedFile):
     code = "unknown_dataset"
 
 
+class UnknownPartner(RejectedFile):
+    """The object key names a partner without published settings."""
+
+    code = "unknown_partner"
+
+
+class DatasetNotAllowed(RejectedFile):
+    """The partner's settings do not allow it this dataset (privileged ones must be listed)."""
+
+    code = "dataset_not_allowed"
+
+
 class InvalidSettings(RejectedFile):
     """The partner's stored settings cannot be used (an admin must fix them)."""
 

@@ -11,8 +11,14 @@ Stored as one JSON document per partner (``xsell.dal.partners``)::
         }
       },
       "brands": ["hana"],                        # brands this partner may report for
-      "brand_aliases": {"花コスメ": "hana"}      # the partner's names for brands
+      "brand_aliases": {"花コスメ": "hana"},     # the partner's names for brands
+      "allowed_datasets": ["profiles", "optouts"]  # what it may import (default: the unprivileged)
     }
+
+Only a registered partner (one with a published settings document) imports, and only the
+datasets it is allowed: by default every dataset but the privileged ones (:data:`PRIVILEGED`),
+which a group admin grants by listing them in ``allowed_datasets``. The importer applies this to
+every file, however it reached the bucket (:func:`permit`).
 
 A column mapped to ``null`` is ignored even when its name is a default alias.
 The defaults (field names and the aliases in :mod:`xsell.importing.datasets`)
@@ -26,9 +32,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xsell.importing import encodings
-from xsell.importing.errors import InvalidSettings
+from xsell.importing.errors import DatasetNotAllowed, InvalidSettings, UnknownPartner
 
-KNOWN_KEYS = frozenset({"encoding", "datasets", "brands", "brand_aliases"})
+KNOWN_KEYS = frozenset({"encoding", "datasets", "brands", "brand_aliases", "allowed_datasets"})
+# Datasets that delete data (erasure) or stop referrals (optouts): only a partner whose settings
+# list them may import them.
+PRIVILEGED = frozenset({"erasure", "optouts"})
 DATASET_KEYS = frozenset({"columns", "keep_unknown_columns"})
 
 
@@ -45,6 +54,13 @@ class PartnerSettings:
     datasets: Mapping[str, DatasetSettings] = field(default_factory=dict)
     brands: frozenset[str] | None = None  # None: any brand the group has configured
     brand_aliases: Mapping[str, str] = field(default_factory=dict)
+    allowed_datasets: frozenset[str] | None = None  # None: every dataset but the privileged ones
+
+    def allows(self, dataset: str) -> bool:
+        """Whether this partner may import files of ``dataset``."""
+        if self.allowed_datasets is None:
+            return dataset not in PRIVILEGED
+        return dataset in self.allowed_datasets
 
     def for_dataset(self, dataset: str) -> DatasetSettings:
         return self.datasets.get(dataset, DatasetSettings())
@@ -59,6 +75,7 @@ class PartnerSettings:
             },
             "brands": sorted(self.brands) if self.brands is not None else None,
             "brand_aliases": dict(self.brand_aliases),
+            "allowed_datasets": sorted(self.allowed_datasets) if self.allowed_datasets is not None else None,
         }
 
 
@@ -117,10 +134,39 @@ def from_document(
     ):
         raise _fail(partner, "brands must be a list of brand ids")
     aliases = _string_map(partner, "brand_aliases", document.get("brand_aliases") or {}, allow_null=False)
+    allowed = document.get("allowed_datasets")
+    if allowed is not None:
+        if not isinstance(allowed, list) or not all(isinstance(d, str) for d in allowed):
+            raise _fail(partner, "allowed_datasets must be a list of dataset names")
+        unknown_datasets = sorted(set(allowed) - dataset_names)
+        if unknown_datasets:
+            raise _fail(partner, f"allowed_datasets names unknown dataset(s) {', '.join(unknown_datasets)}")
     return PartnerSettings(
         partner,
         encoding,
         datasets,
         frozenset(b.strip() for b in brands) if brands is not None else None,
         aliases,
+        frozenset(allowed) if allowed is not None else None,
     )
+
+
+def permit(partner: str, dataset: str, document: Mapping[str, Any] | None, dataset_names: set[str]) -> None:
+    """Refuse a file of ``dataset`` from ``partner``, whose published settings are ``document``
+    (None: it has none), unless the partner is registered and allowed that dataset."""
+    if document is None:
+        raise UnknownPartner(
+            f"partner {partner!r} is not registered: a group admin publishes its partner settings first"
+        )
+    settings = from_document(partner, document, dataset_names)
+    if not settings.allows(dataset):
+        allowed = sorted(d for d in dataset_names if settings.allows(d))
+        raise DatasetNotAllowed(
+            f"partner {partner!r} may not import {dataset} files"
+            + (
+                " (a privileged dataset: its settings must list it in allowed_datasets)"
+                if dataset in PRIVILEGED
+                else ""
+            )
+            + f"; it may import: {', '.join(allowed) or 'nothing'}"
+        )

@@ -19,10 +19,11 @@ from xsell import env, topology
 from xsell.dal import objects
 from xsell.errors import InvalidRequest
 from xsell.importing.datasets import DATASETS
+from xsell.vocabulary import PARTNER_ID_PATTERN
 
 DEFAULT_EXPIRES_S = 900
 MAX_EXPIRES_S = 3600
-_PARTNER = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_PARTNER = re.compile(PARTNER_ID_PATTERN)
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 

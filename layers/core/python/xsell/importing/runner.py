@@ -22,13 +22,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import IO, Any
 
-from xsell import env, topology
+from xsell import env, observability, topology
 from xsell.dal import import_queue, jobs, objects, partners
 from xsell.dal.jobs import WriterLease, WriterLeaseLost
 from xsell.dal.objects import ObjectChanged, ObjectGone
-from xsell.dal.profiles import OUTDATED, REFUSED, SUPERSEDED, WRITTEN, Outcome, ProfileStore, Stamp
 from xsell.importing import mappings
 from xsell.importing.checkpoints import Budget, Deadline, Tally
 from xsell.importing.csvfile import BadRow, CsvStream, Row
@@ -41,10 +41,12 @@ from xsell.importing.errors import (
     UnreadableHeader,
 )
 from xsell.importing.mappings import PartnerSettings
+from xsell.importing.merging import OUTDATED, REFUSED, SUPERSEDED, WRITTEN, Outcome, ProfileStore, Stamp
 from xsell.importing.notifications import Continuation, ObjectRef, parse_message
 from xsell.importing.reports import ErrorSink, discard_parts, publish
 from xsell.importing.writing import Store, WritePipeline, to_write
 from xsell.models import ImportJob
+from xsell.vocabulary import BUSINESS_ZONE, PARTNER_ID_PATTERN
 
 __all__ = [
     "Importer",
@@ -57,10 +59,9 @@ __all__ = [
     "send_continuation_later",
 ]
 
-JST = dt.timezone(dt.timedelta(hours=9), "Asia/Tokyo")
 PROGRESS_EVERY_S = 5.0
 WAIT_SECONDS = 30  # a job that finds the profiles writer busy asks again this much later
-_PARTNER = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_PARTNER = re.compile(PARTNER_ID_PATTERN)
 # Datasets whose rows have a set effect (adding an opt-out, deleting a customer): a repeated
 # key changes nothing, so repeats are not reported as duplicates.
 _IDEMPOTENT = frozenset({"optouts", "erasure"})
@@ -71,6 +72,7 @@ BUSY = "busy"  # another worker holds the job's lease: nothing to do
 ALREADY_DONE = "already-done"  # the job had finished before this message
 LOST = "lost"  # this worker's lease was taken over; its chunk was not committed
 WAITING = "waiting"  # another import holds the profiles writer lease: asked again in WAIT_SECONDS
+FOLDER = "folder"  # a folder marker (a key ending in "/"): no file, so no job
 
 
 @dataclass(frozen=True)
@@ -80,21 +82,30 @@ class Step:
 
 
 def parse_key(key: str) -> tuple[str, str]:
-    """``incoming/<partner>/<dataset>/<file>.csv`` -> (partner, dataset)."""
+    """``incoming/<partner>/<dataset>/<file>.csv`` (``.CSV`` too) -> (partner, dataset)."""
     parts = key.split("/")
-    if (
-        len(parts) != 4
-        or f"{parts[0]}/" != topology.DROP_PREFIX
-        or not parts[3].endswith(topology.DROP_SUFFIX)
-    ):
-        expected = f"{topology.DROP_PREFIX}<partner>/<dataset>/<file>{topology.DROP_SUFFIX}"
-        raise BadObjectKey(f"object key {key!r} is not {expected}")
+    expected = f"{topology.DROP_PREFIX}<partner>/<dataset>/<file>{topology.DROP_SUFFIX}"
+    if len(parts) != 4 or f"{parts[0]}/" != topology.DROP_PREFIX:
+        raise BadObjectKey(f"object key {key!r} is not {expected}: files elsewhere are not imported")
+    name = parts[3]
+    if not name.lower().endswith(topology.DROP_SUFFIX) or name.lower() == topology.DROP_SUFFIX:
+        raise BadObjectKey(
+            f"file name {name!r} does not end in {topology.DROP_SUFFIX}: only CSV files are imported "
+            f"({expected})"
+        )
     partner, dataset = parts[1], parts[2]
     if dataset not in DATASETS:
         raise UnknownDataset(f"unknown dataset {dataset!r}: expected one of {', '.join(sorted(DATASETS))}")
     if not _PARTNER.fullmatch(partner):
         raise BadObjectKey(f"partner {partner!r} in the object key must be lowercase letters, digits, _ or -")
     return partner, dataset
+
+
+def id_header(layout: Layout) -> str:
+    """The customer id column as the file names it (``会員番号``, mapped by the partner's settings,
+    or an alias such as ``会員ID``): a duplicate row's error line names that column, like every
+    other error line names the column it is about."""
+    return next((name for _, name, col in layout.columns if col.field == "customer_id"), "customer_id")
 
 
 @dataclass
@@ -139,7 +150,7 @@ class Importer:
         if isinstance(message, Continuation):
             return [self._guarded(message.job_id, lambda: self.run(message.job_id, budget), final_attempt)]
         return [
-            self._guarded(ref.job_id, lambda ref=ref: self.import_object(ref, budget), final_attempt)
+            self._guarded(ref.job_id, partial(self.import_object, ref, budget), final_attempt)
             for ref in message
         ]
 
@@ -151,15 +162,21 @@ class Importer:
                 jobs.mark_failed(
                     job_id, f"the import failed repeatedly: {type(exc).__name__}: {exc}"[:500], "error"
                 )
+                observability.count(observability.IMPORT_FAILURES)
             raise
 
     def import_object(self, ref: ObjectRef, budget: Budget | None = None) -> Step:
         """Claim ``ref``'s job if nobody has, then import its next chunk."""
+        if ref.key.endswith("/"):  # the S3 console's "Create folder": every object under incoming/ notifies
+            return Step(ref.job_id, FOLDER)
         budget = budget or Budget.for_invocation()
         existing = jobs.find(ref.job_id)
         if existing is None:
             try:
                 partner, dataset = parse_key(ref.key)
+                # However the file reached the bucket (an admin-minted URL or a partner's own
+                # credentials), only a registered partner imports, and only its datasets.
+                mappings.permit(partner, dataset, partners.get(partner), set(DATASETS))
             except RejectedFile as exc:
                 return self._reject_key(ref, exc)
             jobs.claim(
@@ -190,6 +207,7 @@ class Importer:
             return Step(ref.job_id, ALREADY_DONE)
         job.status, job.reason, job.reason_code = jobs.REJECTED, str(exc), exc.code
         jobs.finish(job)
+        observability.count(observability.IMPORT_FAILURES)
         return Step(ref.job_id, FINISHED)
 
     # --- one chunk -------------------------------------------------------------------
@@ -241,7 +259,7 @@ class Importer:
                 guard=writer.check,
             )
             ctx = ParseContext(
-                today=dt.datetime.fromtimestamp(self._clock(), JST).date(),
+                today=dt.datetime.fromtimestamp(self._clock(), BUSINESS_ZONE).date(),
                 brands=self._brands(spec, opened.settings),
                 brand_aliases=opened.settings.brand_aliases,
             )
@@ -283,6 +301,8 @@ class Importer:
                 changes.update(reason="the file has a header row but no data rows", reason_code="no_rows")
         if not jobs.commit(job, owner, changes):
             return Step(job.job_id, LOST)
+        observability.count(observability.IMPORT_ROWS, tally.imported)
+        observability.count(observability.IMPORT_ROW_ERRORS, tally.rejected)
         if done:
             discard_parts(bucket, parts)
             return Step(job.job_id, FINISHED)
@@ -290,6 +310,7 @@ class Importer:
         return Step(job.job_id, CONTINUES)
 
     def _open(self, job: ImportJob, spec: Dataset, bucket: str) -> _Opened:
+        stream: IO[bytes]
         if job.header is None:
             document = partners.get(job.partner)
             settings = mappings.from_document(job.partner, document, set(DATASETS))
@@ -320,7 +341,6 @@ class Importer:
         settings = mappings.from_document(job.partner, job.settings, set(DATASETS))
         layout = spec.resolve_header(list(job.header), settings.for_dataset(job.dataset))
         size = int(job.object_size or 0)
-        stream: IO[bytes]
         if job.offset >= size:
             stream = _EMPTY
         else:
@@ -342,9 +362,8 @@ class Importer:
         budget: Budget,
         writer: WriterLease,
     ) -> Tally:
-        id_header = next((name for _, name, col in opened.layout.columns if col.field == "customer_id"), "")
         books = _Books(
-            sink, opened.reader.next_line, stamp.as_of, spec.name not in _IDEMPOTENT, id_header.strip()
+            sink, opened.reader.next_line, stamp.as_of, spec.name not in _IDEMPOTENT, id_header(opened.layout)
         )
         deadline = Deadline(budget, self._monotonic)
         pipeline = WritePipeline(self._store, stamp, **self._pipeline_options)
@@ -391,7 +410,10 @@ class Importer:
             "finished_at": dt.datetime.fromtimestamp(self._clock(), dt.UTC),
             "busy_seconds": round(float(job.busy_seconds) + self._monotonic() - started, 3),
         }
-        return Step(job.job_id, FINISHED if jobs.commit(job, owner, changes) else LOST)
+        if not jobs.commit(job, owner, changes):
+            return Step(job.job_id, LOST)
+        observability.count(observability.IMPORT_FAILURES)  # every _end is a rejected or failed file
+        return Step(job.job_id, FINISHED)
 
     def _profile_now(self) -> str:
         return dt.datetime.fromtimestamp(self._clock(), dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+0000")
@@ -414,7 +436,7 @@ class _Books:
         self, sink: ErrorSink, chunk_start: int, as_of: str, reports_duplicates: bool, id_header: str
     ) -> None:
         self.tally = Tally()
-        self._id_header = id_header or "customer_id"  # the column as the file names it (会員番号)
+        self._id_header = id_header  # the column as the file names it (会員番号): see id_header()
         self._sink = sink
         self._chunk_start = chunk_start
         self._as_of = as_of

@@ -1,7 +1,7 @@
 """From validated records to profile writes, several batches in flight at once.
 
 Parsing runs on the calling thread while up to ``threads`` batches are written (each
-one read of its customers and a few puts, see :mod:`xsell.dal.profiles`), so
+one read of its customers and a few puts, see :mod:`xsell.importing.merging`), so
 DynamoDB's round trips overlap with reading the file. Two rules keep a file's "last row
 wins" exact, and whole-item read-merge-put exact, whatever the concurrency:
 
@@ -19,7 +19,8 @@ from collections.abc import Hashable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Protocol
 
-from xsell.dal.profiles import (
+from xsell.importing.datasets import ALL_BRANDS, EXTRA, PROFILE_ATTRIBUTES, Record
+from xsell.importing.merging import (
     BrandUsageRow,
     ErasureRow,
     OptOutRow,
@@ -28,7 +29,6 @@ from xsell.dal.profiles import (
     Stamp,
     Write,
 )
-from xsell.importing.datasets import ALL_BRANDS, EXTRA, PROFILE_ATTRIBUTES, Record
 
 THREADS = 8
 BATCH_ROWS = 100  # rows per task: one BatchGetItem of up to 100 customers, puts of 25

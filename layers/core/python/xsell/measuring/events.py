@@ -13,16 +13,21 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from xsell import signing
 from xsell.errors import BodyTooLarge, InvalidRequest
+from xsell.vocabulary import DEVICES
 
 MAX_BODY_BYTES = 64 * 1024  # sendBeacon and fetch keepalive bodies are capped at 64 KiB anyway
 MAX_EVENTS = 50
 MAX_ORDER_VALUE = 10**10
+# The browser's conversion tag is the untrusted path: one referral token brings at most this many
+# conversions (distinct orders) through it. Server-to-server conversions have no such cap.
+MAX_BROWSER_CONVERSIONS = 5
 
 # Token purposes, as signed by decide: slot tokens prove impressions, clicks and
 # holdout exposures; referral tokens ride on click-through links to conversions.
@@ -49,6 +54,7 @@ class Reason(StrEnum):
     HOLDOUT_MISMATCH = "holdout_mismatch"  # a holdout token as an impression/click, or the reverse
     INVALID_ORDER = "invalid_order"  # conversion without a usable order id, value or currency
     DUPLICATE = "duplicate"  # already accepted once (replay guard)
+    CONVERSION_CAP = "conversion_cap"  # the referral token already brought its browser conversions
     NOT_STORED = "not_stored"  # the stream refused it; the event may be sent again
 
 
@@ -89,6 +95,7 @@ class Claims:
     expires: int  # the token's expiry, epoch seconds
     # Click counters of the campaign's click caps: (scope, subject, period, expiry or None).
     click_counters: tuple[tuple[str, str, str, int | None], ...] = ()
+    device: str | None = None  # the device class decide saw (mobile, tablet, desktop)
 
 
 @dataclass(frozen=True)
@@ -119,8 +126,8 @@ def parse_batch(text: str | None) -> Batch:
     return Batch(site, tuple(events))
 
 
-def check(raw: Any, key: bytes, now: float | None = None) -> Event:
-    """Verify one event against the signing ``key``; raises :class:`Rejected`."""
+def check(raw: Any, keys: bytes | Sequence[bytes], now: float | None = None) -> Event:
+    """Verify one event against the signing ``keys`` valid now; raises :class:`Rejected`."""
     if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
         raise Rejected(Reason.INVALID_EVENT)
     kind = raw["type"]
@@ -129,15 +136,27 @@ def check(raw: Any, key: bytes, now: float | None = None) -> Event:
     field = "ref" if kind == "conversion" else "token"
     if not isinstance(raw.get(field), str):
         raise Rejected(Reason.INVALID_EVENT)
-    claims = _claims(_verify(key, PURPOSE[kind], raw[field], now), kind)
+    claims = _claims(_verify(keys, PURPOSE[kind], raw[field], now), kind)
     if claims.holdout != (kind == "holdout"):
         raise Rejected(Reason.HOLDOUT_MISMATCH)
     return Event(kind, claims, _order(raw) if kind == "conversion" else None)
 
 
-def _verify(key: bytes, purpose: str, token: str, now: float | None) -> dict[str, Any]:
+def referral(keys: bytes | Sequence[bytes], token: Any, now: float | None = None) -> Claims:
+    """The claims of a valid referral token; raises :class:`Rejected`."""
+    if not isinstance(token, str):
+        raise Rejected(Reason.INVALID_EVENT)
+    return _claims(_verify(keys, REF, token, now), "conversion")
+
+
+def order(raw: dict[str, Any]) -> Order:
+    """The order of a conversion (``order_id``, ``value``, ``currency``); raises :class:`Rejected`."""
+    return _order(raw)
+
+
+def _verify(keys: bytes | Sequence[bytes], purpose: str, token: str, now: float | None) -> dict[str, Any]:
     try:
-        return signing.verify(key, purpose, token, now)
+        return signing.verify(keys, purpose, token, now)
     except signing.BadToken as exc:
         if exc.reason == "expired":
             raise Rejected(Reason.TOKEN_EXPIRED) from exc
@@ -146,7 +165,7 @@ def _verify(key: bytes, purpose: str, token: str, now: float | None) -> dict[str
     # A bad signature: say whether it is ours but for another use, or not ours at all.
     for other in {SLOT, REF} - {purpose}:
         try:
-            signing.verify(key, other, token, now)
+            signing.verify(keys, other, token, now)
         except signing.BadToken:
             continue
         raise Rejected(Reason.TOKEN_WRONG_PURPOSE)
@@ -183,7 +202,16 @@ def _claims(payload: dict[str, Any], kind: str) -> Claims:
         holdout=holdout == 1,
         expires=int(payload["exp"]),
         click_counters=_click_counters(payload.get("k", [])),
+        device=_device(payload.get("dv")),
     )
+
+
+def _device(value: Any) -> str | None:
+    if value is None:
+        return None
+    if value not in DEVICES:
+        raise Rejected(Reason.TOKEN_MALFORMED)
+    return str(value)
 
 
 def _click_counters(raw: Any) -> tuple[tuple[str, str, str, int | None], ...]:

@@ -15,15 +15,16 @@ from typing import Any
 
 from xsell import signing
 from xsell.measuring.events import Event
+from xsell.vocabulary import BUSINESS_ZONE, DEFAULT_TZ
 
 SCHEMA_VERSION = 1
 EVENTS_PREFIX = "events/"
 # Firehose's own prefix syntax; CDK and local bootstrap both configure the stream with it.
 PARTITION_EXPRESSION = "dt=!{timestamp:yyyy-MM-dd}/"
 ERROR_PREFIX = "errors/!{firehose:error-output-type}/" + PARTITION_EXPRESSION
-TIME_ZONE_NAME = "Asia/Tokyo"
-# Japan keeps no daylight saving time: a fixed offset needs no tz database in Lambda.
-TIME_ZONE = dt.timezone(dt.timedelta(hours=9), TIME_ZONE_NAME)
+# The reporting day is a calendar day of the group's zone (a fixed offset, see xsell.vocabulary).
+TIME_ZONE_NAME = DEFAULT_TZ
+TIME_ZONE = BUSINESS_ZONE
 
 # What xsell.signing.customer_hash produces: 16 bytes, base64url without padding.
 _HASH = re.compile(r"^[A-Za-z0-9_-]{22}$")
@@ -45,8 +46,20 @@ def customer_hash(value: str, key: bytes) -> str:
     return value if _HASH.fullmatch(value) else signing.customer_hash(key, value)
 
 
-def shape(event: Event, received_at: dt.datetime, key: bytes, page_site: str | None = None) -> dict[str, Any]:
-    """The stored record of one accepted event."""
+# Which path a conversion came by: the site's server, signed with the site's secret (trusted),
+# or the browser's conversion tag (untrusted: order, value and site are the page's word).
+CHANNEL_S2S = "s2s"
+CHANNEL_BROWSER = "browser"
+
+
+def shape(
+    event: Event,
+    received_at: dt.datetime,
+    key: bytes,
+    page_site: str | None = None,
+    channel: str = CHANNEL_BROWSER,
+) -> dict[str, Any]:
+    """The stored record of one accepted event; ``key`` is the pseudonym key."""
     claims, order = event.claims, event.order
     return {
         "schema": SCHEMA_VERSION,
@@ -66,8 +79,10 @@ def shape(event: Event, received_at: dt.datetime, key: bytes, page_site: str | N
         "order_id": order.order_id if order else None,
         "value": order.value if order else None,
         "currency": order.currency if order else None,
-        # Where the order was placed, as the destination page's tag says (not signed).
+        # Where the order was placed: the signing site (s2s), or as the page's tag says (browser).
         "conversion_site": page_site if order else None,
+        "channel": channel if order else None,
+        "device": claims.device,
     }
 
 

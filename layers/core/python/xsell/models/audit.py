@@ -1,8 +1,10 @@
 """The audit log: one append-only item per change, approval, publish, rotation or URL minted.
 
 ``pk = "month#YYYY-MM"`` (the UTC month) and ``sk = "<ISO time>#<id>"``, so a date range is
-one query per month, newest first. The admin function may only ``PutItem`` (conditional on
-the item not existing) and ``Query`` here: nobody can edit or delete an entry through the API.
+one query per month, newest first; no indexes, no TTL. ``entry`` holds who (user, role,
+brand), from where (IP, user agent), the before/after documents and a readable diff. Only the
+admin function writes here, and IAM lets it only ``PutItem`` (conditional on the item not
+existing) and ``Query``: nobody can edit or delete an entry through the API.
 """
 
 from __future__ import annotations

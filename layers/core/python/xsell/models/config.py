@@ -13,6 +13,10 @@ eventually consistent, and decide must never serve a version it cannot see whole
 - ``pk = "pointer"``, ``sk = "current"``: ``version`` = the live version. Moved only after
   every document of the new version is written, so a reader of the pointer sees one whole
   version, old or new, never a mix.
+
+The admin function is the only writer (drafts, approvals, publish, roll back). Decide reads the
+pointer and the live version; the importer reads the published ``partner`` documents and the
+configured brands.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ class ConfigItem(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    kind = UnicodeAttribute(null=True)  # site | campaign | creative | group | partner
+    kind = UnicodeAttribute(null=True)  # site | campaign | creative | group | partner | affinity
     data = JSONAttribute(null=True)
     meta = JSONAttribute(null=True)
     rev = NumberAttribute(null=True)  # a draft's revision; a version header's number

@@ -1,11 +1,17 @@
-"""One item per group customer: rank, attributes, per-brand usage, opt-outs.
+"""Profiles: one item per group customer (rank, attributes, per-brand usage, opt-outs).
 
-Only the importer writes these items (see :mod:`xsell.dal.profiles`). The table also holds
-decide's ``state#<customer id>`` item per customer (behaviour and frequency counts, written
-with the low-level client by :mod:`xsell.dal.customers`); customer ids never contain ``#``.
+Key: ``customer_id`` (hash key only; no indexes). Only the importer writes profile items
+(read, merged and put whole under the profiles writer lease, see
+:mod:`xsell.importing.merging`); an erasure leaves a tombstone. The table also holds decide's
+``state#<customer id>`` item per customer (pages seen, first visit, frequency counts), written
+with the low-level client by :mod:`xsell.dal.customers` and deleted by the importer on
+erasure; customer ids never contain ``#``. ``expires_at`` is the table's TTL attribute, set
+only on state items.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pynamodb.attributes import (
     MapAttribute,
@@ -28,15 +34,15 @@ class Profile(Model):
 
     customer_id = UnicodeAttribute(hash_key=True)
     group_rank = UnicodeAttribute(null=True)
-    attributes = MapAttribute(default=dict)  # free-form partner attributes
+    attributes: MapAttribute[str, Any] = MapAttribute(default=dict)  # free-form partner attributes
     # brand id -> {used: 1, first_used, last_purchase (ISO dates), ltv (yen), rank,
     #              as_of (upload time of the file that set it), mark (job:line, as profile_import)}.
-    # One brand's partner file only ever sets its own key (see xsell.dal.profiles).
-    brands = MapAttribute(default=dict)
+    # One brand's partner file only ever sets its own key (see xsell.importing.merging).
+    brands: MapAttribute[str, Any] = MapAttribute(default=dict)
     optouts = UnicodeSetAttribute(null=True)  # brand ids, or "all"
     updated_at = UTCDateTimeAttribute(null=True)
-    # Added by the import issue. Which row of which import job last wrote rank and
-    # attributes: "<job>:<line>[:<earlier line it replaced>]" (see xsell.dal.profiles).
+    # Which row of which import job last wrote rank and
+    # attributes: "<job>:<line>[:<earlier line it replaced>]" (see xsell.importing.merging).
     # Each partner's profiles files also leave a "profile_as_of#<partner>" attribute, the
     # upload time of the newest file applied; it is named per partner, so not modelled here.
     profile_import = UnicodeAttribute(null=True)

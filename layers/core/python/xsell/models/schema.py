@@ -5,6 +5,7 @@ Read off the PynamoDB model, so keys and indexes are declared exactly once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pynamodb.attributes import TTLAttribute
@@ -34,8 +35,8 @@ class TableSchema:
     ttl_attribute: str | None
 
 
-def _keys(key_schema: list[dict[str, str]], types: dict[str, str]) -> tuple[Key, Key | None]:
-    by_type = {k["KeyType"]: k["AttributeName"] for k in key_schema}
+def _keys(key_schema: Sequence[Mapping[str, object]], types: dict[str, str]) -> tuple[Key, Key | None]:
+    by_type = {str(k["KeyType"]): str(k["AttributeName"]) for k in key_schema}
     hash_name = by_type["HASH"]
     range_name = by_type.get("RANGE")
     return (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import tempfile
 import threading
 import time
@@ -40,11 +41,45 @@ JSON_COLUMNS = {
     "value": "DOUBLE",
     "currency": "VARCHAR",
     "conversion_site": "VARCHAR",
-    "device": "VARCHAR",  # not written yet (collect stores no device); null until it is
+    "device": "VARCHAR",  # the page's device class as decide saw it (null in older records)
+    "channel": "VARCHAR",  # conversions: s2s (signed by the site's server) or browser (the tag)
 }
+# In compact.sql's order: Athena's INSERT INTO matches columns by position.
 PARQUET_COLUMNS = {
-    **{k: v for k, v in JSON_COLUMNS.items() if k != "received_at"},
+    "event_id": "VARCHAR",
+    "event_type": "VARCHAR",
     "event_ts": "TIMESTAMP",
+    **{k: v for k, v in JSON_COLUMNS.items() if k not in ("event_id", "event_type", "received_at")},
+}
+_TOUCH = {"ts": "TIMESTAMP", "campaign_id": "VARCHAR", "creative_id": "VARCHAR", "site_id": "VARCHAR"}
+_TOUCH |= {"source_brand": "VARCHAR", "device": "VARCHAR"}
+# The rollups the compaction writes next to events_parquet (compact_funnel.sql, compact_touches.sql).
+ROLLUP_COLUMNS = {
+    "funnel_daily": {
+        "campaign_id": "VARCHAR",
+        "creative_id": "VARCHAR",
+        "site_id": "VARCHAR",
+        "source_brand": "VARCHAR",
+        "destination_brand": "VARCHAR",
+        "device": "VARCHAR",
+        "requests": "BIGINT",
+        "served": "BIGINT",
+        "impressions": "BIGINT",
+        "clicks": "BIGINT",
+        "holdout_exposures": "BIGINT",
+    },
+    "conversion_touches": {
+        "event_id": "VARCHAR",
+        "event_ts": "TIMESTAMP",
+        "destination_brand": "VARCHAR",
+        "customer_hash": "VARCHAR",
+        "order_id": "VARCHAR",
+        "value": "DOUBLE",
+        "currency": "VARCHAR",
+        "channel": "VARCHAR",
+        **{f"click_{k}": v for k, v in _TOUCH.items()},
+        **{f"view_{k}": v for k, v in _TOUCH.items()},
+    },
 }
 
 
@@ -172,6 +207,7 @@ class Scan:
     scan_until: str
     compacted: dict[str, list[Obj]] = field(default_factory=dict)
     json: dict[str, list[Obj]] = field(default_factory=dict)
+    rollups: dict[str, dict[str, list[Obj]]] = field(default_factory=dict)  # table -> day -> objects
 
     @property
     def params(self) -> dict[str, str]:
@@ -183,7 +219,7 @@ class Scan:
         }
 
     def objects(self) -> Iterator[Obj]:
-        for group in (self.compacted, self.json):
+        for group in (self.compacted, self.json, *self.rollups.values()):
             for objs in group.values():
                 yield from objs
 
@@ -201,11 +237,21 @@ class Scan:
 
 
 def plan_scan(store: Store, scan_from: str, scan_until: str) -> Scan:
-    compacted = store.listing(layout.COMPACTED_PREFIX, scan_from, scan_until)
+    """A day is read from its compacted files once events_parquet and every rollup hold it (the
+    nightly statements run independently), otherwise from the JSON folders around it."""
+    detail = store.listing(layout.COMPACTED_PREFIX, scan_from, scan_until)
+    rollups = {t: store.listing(p, scan_from, scan_until) for t, p in layout.ROLLUP_PREFIXES.items()}
+    compacted = {d: objs for d, objs in detail.items() if all(d in r for r in rollups.values())}
     raw = store.listing(EVENTS_PREFIX, layout.shift(scan_from, -1), layout.shift(scan_until, 1))
     uncompacted = [d for d in layout.days(scan_from, scan_until) if d not in compacted]
     folders = layout.json_folders(uncompacted, raw)
-    return Scan(scan_from, scan_until, compacted, {d: raw[d] for d in folders})
+    return Scan(
+        scan_from,
+        scan_until,
+        compacted,
+        {d: raw[d] for d in folders},
+        {t: {d: r[d] for d in compacted} for t, r in rollups.items()},
+    )
 
 
 # --- DuckDB -----------------------------------------------------------------------------------
@@ -227,29 +273,42 @@ class DuckDBEngine:
         self.store = store
         self.threads = threads
 
-    def connect(self, scan: Scan) -> Any:
+    def connect(self, scan: Scan, query: str | None = None) -> Any:
+        """A fresh in-memory DuckDB with a view per table over the scan's files; with ``query``,
+        only the views it names (creating one binds it, which opens its files)."""
         import duckdb
 
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")  # explicit; the queries rely on no session zone anyway
         if self.threads:
             con.execute(f"SET threads = {int(self.threads)}")
-        parquet = [self.store.local_path(o) for objs in scan.compacted.values() for o in objs]
+
+        def wanted(table: str) -> bool:
+            return query is None or re.search(rf"\b{table}\b", query) is not None
+
+        parquet = {
+            "events_parquet": (scan.compacted, PARQUET_COLUMNS),
+            **{t: (scan.rollups.get(t, {}), c) for t, c in ROLLUP_COLUMNS.items()},
+        }
+        for table, (days, columns) in parquet.items():
+            if not wanted(table):
+                continue
+            files = [self.store.local_path(o) for objs in days.values() for o in objs]
+            if files:
+                con.execute(
+                    f"CREATE VIEW {table} AS SELECT * FROM read_parquet({_list(files)}, "
+                    "hive_partitioning = true, hive_types = {'dt': VARCHAR})"
+                )
+            else:
+                con.execute(f"CREATE VIEW {table} AS {_empty(columns, ', CAST(NULL AS VARCHAR) AS dt')}")
+        if not wanted("events_json"):
+            return con
         raw = [self.store.local_path(o) for objs in scan.json.values() for o in objs]
-        if parquet:
-            con.execute(
-                f"CREATE VIEW events_parquet AS SELECT * FROM read_parquet({_list(parquet)}, "
-                "hive_partitioning = true, hive_types = {'dt': VARCHAR})"
-            )
-        else:
-            con.execute(
-                f"CREATE VIEW events_parquet AS {_empty(PARQUET_COLUMNS, ', CAST(NULL AS VARCHAR) AS dt')}"
-            )
         if raw:
-            columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in JSON_COLUMNS.items()) + "}"
+            json_columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in JSON_COLUMNS.items()) + "}"
             con.execute(
                 f"CREATE VIEW events_json AS SELECT * FROM read_json({_list(raw)}, "
-                f"format = 'newline_delimited', columns = {columns}, hive_partitioning = true, "
+                f"format = 'newline_delimited', columns = {json_columns}, hive_partitioning = true, "
                 "hive_types = {'dt': VARCHAR})"
             )
         else:
@@ -259,7 +318,7 @@ class DuckDBEngine:
     def execute(self, text: str, params: dict[str, Any], scan: Scan) -> Result:
         started = time.perf_counter()
         query = sql.for_duckdb(text)
-        con = self.connect(scan)
+        con = self.connect(scan, query)
         try:
             names = set(sql.parameters(text))
             cursor = con.execute(query, {k: v for k, v in params.items() if k in names})
@@ -270,22 +329,38 @@ class DuckDBEngine:
         return Result(columns, rows, self.name, time.perf_counter() - started)
 
     def compact(self, day: str) -> str | None:
-        """Write ``day`` as Parquet under compacted/dt=day/ (what the nightly Athena job does)."""
+        """Write ``day`` as Parquet under compacted/dt=day/ and its rollups under rollups/ (what the
+        nightly Athena statements do). The rollups are written first: a day whose events_parquet
+        file exists has its rollups too."""
         scan = Scan(layout.shift(day, -1), layout.shift(day, 1))
         raw = self.store.listing(EVENTS_PREFIX, scan.scan_from, scan.scan_until)
         scan.json = raw
         if not raw:
             return None
-        text = sql.load("compact")
+        params = sql.compaction_params(day, layout.TOUCH_LOOKBACK_DAYS)
+        # the compacted days conversion_touches searches for earlier touches
+        scan.compacted = self.store.listing(
+            layout.COMPACTED_PREFIX, params["lookback_from"], params["lookback_until"]
+        )
         con = self.connect(scan)
         try:
-            query = sql.for_duckdb(text)
-            params = {"day": day, "scan_from": scan.scan_from, "scan_until": scan.scan_until}
+            query = sql.for_duckdb(sql.load("compact"))
+            con.execute(f"CREATE TEMP TABLE day_events AS {query}", _only(query, params))
             with tempfile.TemporaryDirectory() as tmp:
+                for table, name in sql.COMPACTION.items():
+                    if table == "events_parquet":
+                        continue
+                    query = sql.for_duckdb(sql.load(name))
+                    target = os.path.join(tmp, f"{table}.parquet")
+                    con.execute(
+                        f"COPY (SELECT * EXCLUDE (dt) FROM ({query})) TO '{target}' "
+                        "(FORMAT parquet, COMPRESSION zstd)",
+                        _only(query, params),
+                    )
+                    self.store.put_file(layout.rollup_key(table, day), target)
                 target = os.path.join(tmp, "part.parquet")
-                con.execute(f"CREATE TEMP TABLE compacted AS {query}", params)
                 con.execute(
-                    f"COPY (SELECT * EXCLUDE (dt) FROM compacted) TO '{target}' "
+                    f"COPY (SELECT * EXCLUDE (dt) FROM day_events) TO '{target}' "
                     "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
                 )
                 key = layout.compacted_key(day)
@@ -300,12 +375,20 @@ class DuckDBEngine:
         last = layout.shift(layout.today(now), -1)
         first = since or layout.shift(last, -400)
         raw = self.store.listing(EVENTS_PREFIX, first, last)
-        done = self.store.listing(layout.COMPACTED_PREFIX, first, last)
+        done = set(self.store.listing(layout.COMPACTED_PREFIX, first, last))
+        for prefix in layout.ROLLUP_PREFIXES.values():
+            done &= set(self.store.listing(prefix, first, last))
         written = []
         for day in sorted(raw):
             if day not in done and layout.finished(day, now) and self.compact(day):
                 written.append(day)
         return written
+
+
+def _only(query: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters a DuckDB query text uses (DuckDB refuses unused named parameters)."""
+    used = set(re.findall(r"\$([a-z_][a-z0-9_]*)", query))
+    return {k: v for k, v in params.items() if k in used}
 
 
 def _list(paths: Sequence[str]) -> str:

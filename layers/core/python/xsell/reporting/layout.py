@@ -3,6 +3,9 @@
 - ``events/dt=YYYY-MM-DD/...gz``: Firehose's GZIP JSON lines (dt: the Asia/Tokyo day the object
   arrived, xsell.measuring.records);
 - ``compacted/dt=YYYY-MM-DD/*.parquet``: one finished day, by event time, sorted (compact.sql);
+- ``rollups/funnel_daily/dt=YYYY-MM-DD/*.parquet`` and ``rollups/conversion_touches/dt=.../``:
+  written by the same compaction from the same day (compact_funnel.sql, compact_touches.sql); a
+  day counts as compacted only once all three are there;
 - ``athena-results/``: in AWS, the results bucket of the workgroup (a bucket of its own).
 
 A day is compacted after 00:30 Asia/Tokyo on the next day (``COMPACT_AFTER``): Firehose buffers
@@ -18,6 +21,15 @@ from collections.abc import Iterable, Iterator
 from xsell.measuring.records import EVENTS_PREFIX, TIME_ZONE
 
 COMPACTED_PREFIX = "compacted/"
+ROLLUPS_PREFIX = "rollups/"
+# The tables the compaction writes next to events_parquet, and where.
+ROLLUP_PREFIXES = {
+    "funnel_daily": f"{ROLLUPS_PREFIX}funnel_daily/",
+    "conversion_touches": f"{ROLLUPS_PREFIX}conversion_touches/",
+}
+MAX_WINDOW_DAYS = 30  # the longest attribution window a report accepts
+TOUCH_LOOKBACK_DAYS = MAX_WINDOW_DAYS + 1  # how far back conversion_touches searches
+LAYOUT_VERSION = 3  # bumped whenever the compacted files change shape
 COMPACT_AFTER = dt.timedelta(minutes=30)
 _DAY = re.compile(r"dt=(\d{4}-\d{2}-\d{2})/")
 
@@ -60,3 +72,7 @@ def events_key(day: str, name: str) -> str:
 
 def compacted_key(day: str, name: str = "part-00000.parquet") -> str:
     return f"{COMPACTED_PREFIX}dt={day}/{name}"
+
+
+def rollup_key(table: str, day: str, name: str = "part-00000.parquet") -> str:
+    return f"{ROLLUP_PREFIXES[table]}dt={day}/{name}"

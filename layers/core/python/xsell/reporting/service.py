@@ -133,7 +133,7 @@ def scope(principal: Principal) -> str:
 def _campaigns() -> dict[str, dict[str, Any]]:
     from xsell.dal import config as config_store
 
-    return {c.get("campaign_id"): c for c in config_store.live_documents("campaign") if c.get("campaign_id")}
+    return {str(c["campaign_id"]): c for c in config_store.live_documents("campaign") if c.get("campaign_id")}
 
 
 def _group() -> dict[str, Any]:
@@ -212,7 +212,7 @@ def _finish_holdout(rows: list[dict[str, Any]], context: dict[str, Any]) -> list
             "revenue": 0.0,
             "revenue_sq": 0.0,
         }
-        row: dict[str, Any] = {
+        row = {
             "campaign_id": campaign_id,
             "destination_brand": (pair.get("treatment") or pair.get("holdout") or {}).get(
                 "destination_brand"
@@ -287,12 +287,15 @@ FUNNEL_COLUMNS = (
     "source_brand",
     "destination_brand",
     "device",
+    "requests",
+    "served",
     "impressions",
     "clicks",
     "holdout_exposures",
     "ctr",
     "click_conversions",
     "view_conversions",
+    "s2s_conversions",
     "cvr_per_click",
     "cvr_per_impression",
     "revenue",

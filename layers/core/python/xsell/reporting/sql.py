@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from xsell.vocabulary import DEFAULT_TZ
+
 QUERIES = Path(__file__).parent / "queries"
 REPORT_QUERIES = ("funnel", "ab", "holdout", "pairs", "settlement")
 
@@ -45,15 +47,28 @@ def _body(name: str) -> str:
     return "\n".join(lines).strip().rstrip(";")
 
 
+_INCLUDES = ("credited", "latest", "fresh")
+
+
+def _expand(body: str) -> str:
+    for part in _INCLUDES:
+        marker = "{" + part + "}"
+        if marker in body:
+            body = body.replace(marker, _expand(_body(part)))
+    return body
+
+
 @cache
 def load(name: str) -> str:
-    """The full Trino text of a report: ``events`` (and ``credited``) included."""
-    body = _body(name).replace("{credited}", _body("credited"))
-    if name == "compact":
+    """The full Trino text of a report: ``events`` (and ``credited``, ``latest``, ``fresh``) included.
+
+    The compaction statements (``compact*``) are returned without ``events``."""
+    body = _expand(_body(name))
+    if name.startswith("compact"):
         return body
     if not body.upper().startswith("WITH"):
         raise ValueError(f"{name}.sql must start with WITH")
-    return f"WITH\nevents AS (\n{_body('events')}\n),\n{body[4:].lstrip()}"
+    return f"WITH\nevents AS (\n{_expand(_body('events'))}\n),\n{body[4:].lstrip()}"
 
 
 def parameters(sql: str) -> list[str]:
@@ -75,12 +90,16 @@ def for_athena(sql: str, params: dict[str, Any]) -> tuple[str, list[str]]:
     names: list[str] = []
     out: list[str] = []
     position = 0
+
+    def placeholder(match: re.Match[str]) -> str:
+        names.append(match.group(1))
+        return "?"
+
     for match in _STRING.finditer(sql):
-        segment = sql[position : match.start()]
-        out.append(_PARAM.sub(lambda m: names.append(m.group(1)) or "?", segment))
+        out.append(_PARAM.sub(placeholder, sql[position : match.start()]))
         out.append(match.group(0))
         position = match.end()
-    out.append(_PARAM.sub(lambda m: names.append(m.group(1)) or "?", sql[position:]))
+    out.append(_PARAM.sub(placeholder, sql[position:]))
     missing = [n for n in names if n not in params]
     if missing:
         raise KeyError(f"missing parameters: {', '.join(sorted(set(missing)))}")
@@ -95,21 +114,58 @@ def for_duckdb(sql: str) -> str:
     return sqlglot.transpile(sql, read="trino", write="duckdb", unsupported_level=sqlglot.ErrorLevel.RAISE)[0]
 
 
-# The day before today in Asia/Tokyo, as Athena evaluates it when the nightly schedule fires.
-_YESTERDAY = "date_add('day', -1, CAST(current_timestamp AT TIME ZONE 'Asia/Tokyo' AS DATE))"
+# The day before today in the group's zone, as Athena evaluates it when the nightly schedule fires.
+_YESTERDAY = f"date_add('day', -1, CAST(current_timestamp AT TIME ZONE '{DEFAULT_TZ}' AS DATE))"
+
+# What the nightly compaction writes for one day: table -> the query that selects its rows.
+# events_parquet comes first; the others read the day's rows as ``day_events`` (compact.sql).
+COMPACTION = {
+    "events_parquet": "compact",
+    "funnel_daily": "compact_funnel",
+    "conversion_touches": "compact_touches",
+}
 
 
-def athena_compaction() -> str:
-    """The nightly Athena statement: yesterday's events into events_parquet, unless already there."""
-    day = f"date_format({_YESTERDAY}, '%Y-%m-%d')"
+def _day_expr(shift: int) -> str:
+    return f"date_format(date_add('day', {shift}, {_YESTERDAY}), '%Y-%m-%d')"
+
+
+def compaction_params(day: str, lookback_days: int) -> dict[str, str]:
+    """The parameters of the compaction queries for ``day`` (a YYYY-MM-DD text)."""
+    from xsell.reporting import layout
+
+    return {
+        "day": day,
+        "scan_from": layout.shift(day, -1),
+        "scan_until": layout.shift(day, 1),
+        "lookback_from": layout.shift(day, -lookback_days),
+        "lookback_until": layout.shift(day, -1),
+    }
+
+
+def athena_compaction(table: str = "events_parquet", lookback_days: int = 31) -> str:
+    """The nightly Athena statement writing yesterday's rows of ``table``, unless already there.
+
+    Each statement reads the raw events itself (compact.sql as ``day_events``), so the three run
+    independently; a report treats a day as compacted only once all three hold it."""
+    day = _day_expr(0)
     values = {
         "day": day,
-        "scan_from": f"date_format(date_add('day', -1, {_YESTERDAY}), '%Y-%m-%d')",
-        "scan_until": f"date_format(date_add('day', 1, {_YESTERDAY}), '%Y-%m-%d')",
+        "scan_from": _day_expr(-1),
+        "scan_until": _day_expr(1),
+        "lookback_from": _day_expr(-lookback_days),
+        "lookback_until": _day_expr(-1),
     }
-    body = _PARAM.sub(lambda m: values[m.group(1)], load("compact"))
+    compact = _PARAM.sub(lambda m: values[m.group(1)], load("compact"))
     keep = f"WHERE day = {day}"
-    if keep not in body:
+    if keep not in compact:
         raise ValueError("compact.sql must keep its rows with `WHERE day = :day`")
-    guard = f"NOT EXISTS (SELECT 1 FROM events_parquet WHERE dt = {day})"
-    return "INSERT INTO events_parquet\n" + body.replace(keep, f"{keep} AND {guard}")
+    guard = f"NOT EXISTS (SELECT 1 FROM {table} WHERE dt = {day})"
+    compact = compact.replace(keep, f"{keep} AND {guard}")
+    if table == "events_parquet":
+        return "INSERT INTO events_parquet\n" + compact
+    body = _PARAM.sub(lambda m: values[m.group(1)], load(COMPACTION[table]))
+    if body.upper().startswith("WITH"):
+        body = body[4:].lstrip()
+        return f"INSERT INTO {table}\nWITH\nday_events AS (\n{compact}\n),\n{body}"
+    return f"INSERT INTO {table}\nWITH\nday_events AS (\n{compact}\n)\n{body}"

@@ -5,7 +5,7 @@
 SELECT
   event_id, event_type, event_ts, decision_id, site_id, slot, campaign_id, creative_id,
   source_brand, destination_brand, customer_hash, holdout, order_id, value, currency,
-  conversion_site, device, day AS dt
+  conversion_site, device, channel, day AS dt
 FROM (
   SELECT
     j.*,

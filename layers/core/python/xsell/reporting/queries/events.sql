@@ -11,22 +11,8 @@
 -- comma-joined 'YYYY-MM-DD' texts, so strpos finds a whole day or nothing.
 SELECT
   event_id, event_type, event_ts, dt AS day, decision_id, site_id, slot, campaign_id, creative_id,
-  source_brand, destination_brand, customer_hash, holdout, order_id, value, currency, device
+  source_brand, destination_brand, customer_hash, holdout, order_id, value, currency, device, channel
 FROM events_parquet
 WHERE dt BETWEEN :scan_from AND :scan_until AND strpos(:compacted_days, dt) > 0
 UNION ALL
-SELECT
-  event_id, event_type, event_ts, day, decision_id, site_id, slot, campaign_id, creative_id,
-  source_brand, destination_brand, customer_hash, holdout, order_id, value, currency, device
-FROM (
-  SELECT
-    j.*,
-    CAST(CAST(CAST(from_iso8601_timestamp(j.received_at) AT TIME ZONE 'UTC' AS TIMESTAMP)
-      + INTERVAL '9' HOUR AS DATE) AS VARCHAR) AS day,
-    CAST(from_iso8601_timestamp(j.received_at) AT TIME ZONE 'UTC' AS TIMESTAMP) AS event_ts
-  FROM events_json AS j
-  WHERE j.dt BETWEEN date_format(date_add('day', -1, CAST(:scan_from AS DATE)), '%Y-%m-%d')
-    AND date_format(date_add('day', 1, CAST(:scan_until AS DATE)), '%Y-%m-%d')
-    AND strpos(:json_folders, j.dt) > 0
-) AS raw
-WHERE day BETWEEN :scan_from AND :scan_until AND strpos(:compacted_days, day) = 0
+{fresh}

@@ -1,31 +1,117 @@
--- Daily funnel per campaign, creative (variant), source site, destination brand and device.
+-- Daily funnel per campaign, creative (variant), source site, destination brand and device:
+-- decide's requests and served slots, impressions, clicks, holdout exposures, and the orders
+-- credited to each (credited.sql's rule; s2s_conversions: those the destination's server
+-- reported, signed, rather than the browser tag; both paths are counted). Compacted days are read from their rollups only
+-- (funnel_daily for the counts, conversion_touches for the orders), the days not compacted
+-- yet from the raw events; each branch reads only the columns it needs.
 WITH
-{credited},
+fresh AS (
+{fresh}
+),
+conv_source AS (
+  SELECT event_id, event_ts, day, destination_brand, customer_hash, order_id, value, currency, channel
+  FROM fresh
+  WHERE event_type = 'conversion' AND day BETWEEN :date_from AND :date_until
+),
+touch_source AS (
+  SELECT event_type, event_ts, decision_id, campaign_id, creative_id, site_id, source_brand,
+    destination_brand, customer_hash, coalesce(device, 'unknown') AS device
+  FROM fresh
+  WHERE event_type IN ('click', 'impression') AND customer_hash IN (SELECT customer_hash FROM conv_source)
+  UNION ALL
+  -- touches on compacted days of the customers who ordered on a day not compacted yet
+  SELECT event_type, event_ts, decision_id, campaign_id, creative_id, site_id, source_brand,
+    destination_brand, customer_hash, coalesce(device, 'unknown') AS device
+  FROM events_parquet
+  WHERE :json_folders <> '' AND dt BETWEEN :scan_from AND :scan_until AND strpos(:compacted_days, dt) > 0
+    AND event_type IN ('click', 'impression') AND customer_hash IN (SELECT customer_hash FROM conv_source)
+),
+{latest},
+reports AS (
+  SELECT event_id, event_ts, dt AS day, destination_brand, order_id, value, channel,
+    click_ts, click_campaign_id, click_creative_id, click_site_id, click_source_brand, click_device,
+    view_ts, view_campaign_id, view_creative_id, view_site_id, view_source_brand, view_device
+  FROM conversion_touches
+  WHERE dt BETWEEN :date_from AND :date_until AND strpos(:compacted_days, dt) > 0
+  UNION ALL
+  SELECT event_id, event_ts, day, destination_brand, order_id, value, channel,
+    click_ts, click_campaign_id, click_creative_id, click_site_id, click_source_brand, click_device,
+    view_ts, view_campaign_id, view_creative_id, view_site_id, view_source_brand, view_device
+  FROM latest
+),
+-- one row per order (destination brand + order id): its first report (by time, then event id),
+-- picked with two aggregations rather than a window over every order (much faster in DuckDB)
+first_time AS (
+  SELECT destination_brand, order_id, min(event_ts) AS first_ts
+  FROM reports
+  GROUP BY destination_brand, order_id
+),
+first_report AS (
+  SELECT r.destination_brand, r.order_id, min(r.event_id) AS first_id
+  FROM reports AS r
+  JOIN first_time AS f
+    ON f.destination_brand = r.destination_brand AND f.order_id = r.order_id AND f.first_ts = r.event_ts
+  GROUP BY r.destination_brand, r.order_id
+),
+orders AS (
+  SELECT r.*
+  FROM reports AS r
+  JOIN first_report AS f
+    ON f.destination_brand = r.destination_brand AND f.order_id = r.order_id AND f.first_id = r.event_id
+),
+judged AS (
+  SELECT o.*,
+    CASE
+      WHEN click_ts IS NOT NULL AND event_ts <= click_ts + :click_window_days * INTERVAL '1' DAY THEN 'click'
+      WHEN view_ts IS NOT NULL AND event_ts <= view_ts + :view_window_days * INTERVAL '1' DAY THEN 'impression'
+    END AS touch
+  FROM orders AS o
+),
+credited AS (
+  SELECT day, touch, value, channel, destination_brand,
+    CASE WHEN touch = 'click' THEN click_campaign_id ELSE view_campaign_id END AS campaign_id,
+    CASE WHEN touch = 'click' THEN click_creative_id ELSE view_creative_id END AS creative_id,
+    CASE WHEN touch = 'click' THEN click_site_id ELSE view_site_id END AS site_id,
+    CASE WHEN touch = 'click' THEN click_source_brand ELSE view_source_brand END AS source_brand,
+    CASE WHEN touch = 'click' THEN click_device ELSE view_device END AS device
+  FROM judged
+  WHERE touch IS NOT NULL
+),
 counted AS (
+  SELECT dt AS day, campaign_id, creative_id, site_id, source_brand, destination_brand, device,
+    requests, served, impressions, clicks, holdout_exposures,
+    0 AS click_conversions, 0 AS view_conversions, 0 AS s2s_conversions, 0E0 AS revenue
+  FROM funnel_daily
+  WHERE dt BETWEEN :date_from AND :date_until AND strpos(:compacted_days, dt) > 0
+  UNION ALL
   SELECT day, campaign_id, creative_id, site_id, source_brand, destination_brand,
-    coalesce(device, 'unknown') AS device,
-    count_if(event_type = 'impression') AS impressions,
-    count_if(event_type = 'click') AS clicks,
-    count_if(event_type = 'holdout') AS holdout_exposures,
-    0 AS click_conversions, 0 AS view_conversions, 0E0 AS revenue
-  FROM events
-  WHERE day BETWEEN :date_from AND :date_until AND event_type IN ('impression', 'click', 'holdout')
+    coalesce(device, 'unknown'),
+    count_if(event_type = 'request'), count_if(event_type = 'served'),
+    count_if(event_type = 'impression'), count_if(event_type = 'click'), count_if(event_type = 'holdout'),
+    0, 0, 0, 0E0
+  FROM fresh
+  WHERE day BETWEEN :date_from AND :date_until
+    AND event_type IN ('request', 'served', 'impression', 'click', 'holdout')
   GROUP BY 1, 2, 3, 4, 5, 6, 7
   UNION ALL
   SELECT day, campaign_id, creative_id, site_id, source_brand, destination_brand, device,
-    0, 0, 0,
-    count_if(touch = 'click'), count_if(touch = 'impression'), sum(coalesce(value, 0E0))
+    0, 0, 0, 0, 0,
+    count_if(touch = 'click'), count_if(touch = 'impression'), count_if(channel = 's2s'),
+    sum(coalesce(value, 0E0))
   FROM credited
   GROUP BY 1, 2, 3, 4, 5, 6, 7
 )
 SELECT
   day, campaign_id, creative_id, site_id, source_brand, destination_brand, device,
+  sum(requests) AS requests,
+  sum(served) AS served,
   sum(impressions) AS impressions,
   sum(clicks) AS clicks,
   sum(holdout_exposures) AS holdout_exposures,
   CAST(sum(clicks) AS DOUBLE) / nullif(sum(impressions), 0) AS ctr,
   sum(click_conversions) AS click_conversions,
   sum(view_conversions) AS view_conversions,
+  sum(s2s_conversions) AS s2s_conversions,
   CAST(sum(click_conversions) AS DOUBLE) / nullif(sum(clicks), 0) AS cvr_per_click,
   CAST(sum(click_conversions) + sum(view_conversions) AS DOUBLE) / nullif(sum(impressions), 0) AS cvr_per_impression,
   sum(revenue) AS revenue

@@ -3,11 +3,11 @@
 Stacks, in dependency order (names ``Xsell-<stage>-<Concern>``):
 
     Alerts     SNS topic + alarm e-mail
-    Data       DynamoDB tables from the PynamoDB models + deployment secret
+    Data       DynamoDB tables from the PynamoDB models + deployment and sites secrets
     Admin      Cognito user pool, role groups, SPA client
     Analytics  events bucket + Firehose stream
     Ingest     drop bucket -> SQS (+DLQ) -> importer
-    Api        REST API + decide/collect/admin functions + WAF
+    Api        REST API + decide/collect/conversions/admin functions + WAF
     Delivery   CloudFront: tag, admin SPA, API
     Dashboard  CloudWatch dashboard
 
@@ -31,6 +31,7 @@ from infra.stacks.dashboard import DashboardStack
 from infra.stacks.data import DataStack
 from infra.stacks.delivery import DeliveryStack
 from infra.stacks.ingest import IngestStack
+from xsell import env as xsell_env
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def build(app: cdk.App, *, nag: bool = True) -> XsellApp:
         admin_drop_access=ingest.admin_drop_access,
         user_pool=admin.user_pool,
         alarm_topic=alerts.topic,
-        secret=data.secret,
+        secrets={xsell_env.SECRET: data.secret, xsell_env.SITES_SECRET: data.sites_secret},
         events_stream=analytics.stream,
         reports=analytics.reports,
         encryption_key=data.key,

@@ -56,12 +56,15 @@ def _create_import_queues(sqs) -> tuple[str, str, str]:  # type: ignore[no-untyp
     return url, arn, dlq_url
 
 
-def _create_secret(secrets) -> None:  # type: ignore[no-untyped-def]
-    """The deployment secret, with a fresh random signing key, unless it exists already."""
-    name = env.get(env.SECRET)
-    with contextlib.suppress(secrets.exceptions.ResourceExistsException):
-        document = {"signing_key": secrets_module.token_urlsafe(32), "sites": {}}
-        secrets.create_secret(Name=name, SecretString=json.dumps(document))
+def _create_secrets(secrets) -> None:  # type: ignore[no-untyped-def]
+    """The deployment secret, with a fresh random signing key, and the sites secret, with no site,
+    unless they exist already."""
+    for variable, document in (
+        (env.SECRET, {"signing_key": secrets_module.token_urlsafe(32)}),
+        (env.SITES_SECRET, {"sites": {}}),
+    ):
+        with contextlib.suppress(secrets.exceptions.ResourceExistsException):
+            secrets.create_secret(Name=env.get(variable), SecretString=json.dumps(document))
 
 
 def _create_events_stream(firehose, bucket: str) -> str:  # type: ignore[no-untyped-def]
@@ -92,7 +95,7 @@ def bootstrap() -> LocalResources:
     sqs = session.client("sqs", region_name=region)
 
     create_tables()
-    _create_secret(session.client("secretsmanager", region_name=region))
+    _create_secrets(session.client("secretsmanager", region_name=region))
     drop, events = env.get(env.DROP_BUCKET), env.get(env.EVENTS_BUCKET)
     for bucket in (drop, events):
         _create_bucket(s3, bucket, region)

@@ -1,5 +1,4 @@
-"""Collect: POST /v1/events -> viewable impressions, clicks, holdout exposures and conversions;
-POST /v1/conversions -> a conversion signed by the destination site's server.
+"""Collect: POST /v1/events -> viewable impressions, clicks, holdout exposures and conversions.
 
 The tag sends batches with ``Content-Type: text/plain`` (a CORS simple request,
 no preflight); the body is still JSON. A bad body is a 4xx and nothing is
@@ -15,9 +14,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from xsell import api_contract, env, observability, topology
-from xsell.errors import InvalidRequest
-from xsell.http import error_response, register_domain_errors
-from xsell.measuring.conversions import SIGNATURE_HEADER, TIMESTAMP_HEADER, record_conversion
+from xsell.http import error_response, register_domain_errors, text_body
 from xsell.measuring.service import EventsUnavailable, collect
 
 env.require(topology.FUNCTIONS["collect"].env)
@@ -37,24 +34,10 @@ def _unavailable(exc: EventsUnavailable) -> Response:
 
 @app.post("/v1/events", **api_contract.EVENTS_ROUTE)
 def post_events() -> dict[str, Any]:
-    result = collect(_body())
+    result = collect(text_body(app))
     if result["rejected"]:  # forged or replayed events are worth seeing; accepted ones are in S3
         logger.info("events rejected", extra={k: result[k] for k in ("accepted", "rejected", "reasons")})
     return result
-
-
-@app.post("/v1/conversions", **api_contract.CONVERSION_ROUTE)
-def post_conversion() -> dict[str, Any]:
-    headers = app.current_event.headers
-    return record_conversion(_body(), headers.get(TIMESTAMP_HEADER), headers.get(SIGNATURE_HEADER))
-
-
-def _body() -> str | None:
-    try:
-        body: str | None = app.current_event.decoded_body
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidRequest("body is not UTF-8 text", "body") from exc
-    return body
 
 
 @tracer.capture_lambda_handler(capture_response=False)

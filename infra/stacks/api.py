@@ -9,6 +9,7 @@ CloudFront forwards ``/v1/*`` and ``/admin/v1/*`` here (Delivery stack).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
@@ -42,6 +43,7 @@ FUNCTION_SIZING: dict[str, tuple[int, Duration]] = {
     "decide": (1024, Duration.seconds(5)),
     "admin": (512, Duration.seconds(29)),  # API Gateway's integration timeout
     "collect": (256, Duration.seconds(5)),  # verify, count, forward to Firehose
+    "conversions": (256, Duration.seconds(5)),  # verify a site's signature, guard, forward to Firehose
 }
 # The per-source limit is a ceiling for callers that bypass CloudFront; traffic
 # through CloudFront arrives from many edge addresses and is limited per viewer.
@@ -66,7 +68,7 @@ class ApiStack(Stack):
         admin_drop_access: iam.IManagedPolicy,
         user_pool: cognito.IUserPool,
         alarm_topic: sns.ITopic,
-        secret: secretsmanager.ISecret,
+        secrets: Mapping[str, secretsmanager.ISecret],
         events_stream: firehose.IDeliveryStream,
         reports: ReportsAccess | None = None,
         encryption_key: kms.IKey | None = None,
@@ -76,7 +78,7 @@ class ApiStack(Stack):
         available_env = {
             **tables.environment(),
             xsell_env.DROP_BUCKET: drop_bucket.bucket_name,
-            xsell_env.SECRET: secret.secret_arn,
+            **{variable: secret.secret_arn for variable, secret in secrets.items()},
             xsell_env.EVENTS_STREAM: events_stream.delivery_stream_name,
         }
         self.functions: dict[str, PythonFunction] = {}
@@ -101,7 +103,7 @@ class ApiStack(Stack):
             cfn_function = self.functions[name].function.node.default_child
             assert isinstance(cfn_function, lambda_.CfnFunction)
             cfn_function.reserved_concurrent_executions = reserved
-        self._grant(tables, admin_drop_access, secret, events_stream, user_pool)
+        self._grant(tables, admin_drop_access, secrets, events_stream, user_pool)
         admin_fn = self.functions["admin"].function
         admin_fn.add_environment(xsell_env.USER_POOL_ID, user_pool.user_pool_id)  # the users screen
         if stage.domains.cdn:  # the snippets the admin page hands out name the public host
@@ -162,18 +164,19 @@ class ApiStack(Stack):
         self,
         tables: XsellTables,
         admin_drop_access: iam.IManagedPolicy,
-        secret: secretsmanager.ISecret,
+        secrets: Mapping[str, secretsmanager.ISecret],
         events_stream: firehose.IDeliveryStream,
         user_pool: cognito.IUserPool,
     ) -> None:
-        # The deployment secret, for exactly the functions whose spec names it.
+        # Each secret (by its variable), for exactly the functions whose spec names it.
         for fn in self.functions.values():
-            if xsell_env.SECRET in fn.spec.env:
-                fn.function.add_to_role_policy(
-                    iam.PolicyStatement(
-                        actions=["secretsmanager:GetSecretValue"], resources=[secret.secret_arn]
+            for variable, secret in secrets.items():
+                if variable in fn.spec.env:
+                    fn.function.add_to_role_policy(
+                        iam.PolicyStatement(
+                            actions=["secretsmanager:GetSecretValue"], resources=[secret.secret_arn]
+                        )
                     )
-                )
             grant_tracing(fn.function)
 
         decide = self.functions["decide"].function
@@ -225,9 +228,12 @@ class ApiStack(Stack):
             ["dynamodb:GetItem"],
             leading_keys=(counters.QUOTA_PREFIX, counters.LEDGER_PREFIX),
         )
-        # Site secret rotation reads and writes a new version of the deployment secret.
+        # Signing key and site secret rotations read and write a new version of their secret.
         admin.function.add_to_role_policy(
-            iam.PolicyStatement(actions=["secretsmanager:PutSecretValue"], resources=[secret.secret_arn])
+            iam.PolicyStatement(
+                actions=["secretsmanager:PutSecretValue"],
+                resources=[secret.secret_arn for secret in secrets.values()],
+            )
         )
         admin.function.add_to_role_policy(
             iam.PolicyStatement(
@@ -240,25 +246,25 @@ class ApiStack(Stack):
         admin.role.add_managed_policy(admin_drop_access)
 
         collect = self.functions["collect"].function
-        # The replay guards: a conditional put per event (seen#<decision>) and per signed
-        # server-to-server request (sig#<signature>), and a delete to release one whose record the
-        # stream refused (so that sending it again is not a duplicate).
-        tables.grant(
-            collect,
-            "counters",
-            ["dynamodb:DeleteItem", "dynamodb:PutItem"],
-            leading_keys=(counters.SEEN_PREFIX, counters.SIGNATURE_PREFIX),
-        )
-        # ADD to the click counters (quota#) of click-capped campaigns, and to the browser
-        # conversions counted per referral (seen#<decision>, in the same transaction as its guard).
+        conversions = self.functions["conversions"].function
+        # The replay guards are conditional updates (seen#<decision>, and sig#<signature> for a
+        # signed server-to-server request); releasing one whose record the stream refused removes
+        # its count, so nothing is ever deleted. collect also ADDs to the click counters (quota#) of
+        # click-capped campaigns, and to the browser conversions counted per referral (seen#).
         tables.grant(
             collect,
             "counters",
             ["dynamodb:UpdateItem"],
             leading_keys=(counters.QUOTA_PREFIX, counters.SEEN_PREFIX),
         )
-        # collect writes the tag's events; decide its own request and served events.
-        for writer in (collect, self.functions["decide"].function):
+        tables.grant(
+            conversions,
+            "counters",
+            ["dynamodb:UpdateItem"],
+            leading_keys=(counters.SEEN_PREFIX, counters.SIGNATURE_PREFIX),
+        )
+        # collect and conversions write measured events; decide its own request and served events.
+        for writer in (collect, conversions, self.functions["decide"].function):
             writer.add_to_role_policy(
                 iam.PolicyStatement(
                     actions=["firehose:PutRecordBatch"], resources=[events_stream.delivery_stream_arn]

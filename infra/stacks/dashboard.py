@@ -98,9 +98,9 @@ class DashboardStack(Stack):
         )
         dashboard.add_widgets(
             cloudwatch.GraphWidget(
-                title="Events accepted and conversions",
+                title="Events accepted; conversions (tag and signed by sites' servers)",
                 left=[app_metric(stage, obs.EVENTS_ACCEPTED)],
-                right=[app_metric(stage, obs.CONVERSIONS)],
+                right=[app_metric(stage, obs.CONVERSIONS), app_metric(stage, obs.SIGNED_CONVERSIONS)],
                 width=8,
             ),
             cloudwatch.GraphWidget(

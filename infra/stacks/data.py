@@ -1,11 +1,11 @@
-"""Data: the DynamoDB tables, one per PynamoDB model, and the deployment secret."""
+"""Data: the DynamoDB tables, one per PynamoDB model, the deployment secret and the sites secret."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, SecretValue, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -15,9 +15,10 @@ from infra.config import StageConfig
 from infra.constructs.tables import XsellTables
 from infra.nag import acknowledge
 
-# The secret's JSON shape is defined in xsell.dal.secrets: the HMAC key that signs tokens (and,
-# during a rotation, the previous one), the pseudonym key, and per-site secrets. Only the
-# generated signing key is created here; the rest is written by the admin API's rotations.
+# The secrets' JSON shapes are defined in xsell.dal.secrets. The deployment secret: the HMAC key
+# that signs tokens (and, during a rotation, the previous one) and the pseudonym key; only the
+# generated signing key is created here. The sites secret: per-site secrets, written by the admin
+# API. They are apart so that collect, which verifies tokens, cannot read any site's secret.
 SIGNING_KEY_FIELD = "signing_key"
 SIGNING_KEY_LENGTH = 64
 
@@ -72,25 +73,37 @@ class DataStack(Stack):
         for name, table in self.tables.tables.items():
             CfnOutput(self, f"{name.capitalize()}TableName", value=table.table_name)
 
-        # XSELL_SECRET starts as {"signing_key": <generated>, "sites": {}}.
+        # XSELL_SECRET starts as {"signing_key": <generated>}, XSELL_SITES_SECRET as {"sites": {}}.
+        removal = RemovalPolicy.RETAIN if stage.prod_like else RemovalPolicy.DESTROY
         self.secret = secretsmanager.Secret(
             self,
             "DeploymentSecret",
-            description=f"xsell {stage.name}: token signing key and per-site settings",
+            description=f"xsell {stage.name}: token signing and pseudonym keys",
             generate_secret_string=secretsmanager.SecretStringGenerator(
-                secret_string_template=json.dumps({"sites": {}}),
+                secret_string_template=json.dumps({}),
                 generate_string_key=SIGNING_KEY_FIELD,
                 password_length=SIGNING_KEY_LENGTH,
                 exclude_punctuation=True,
             ),
-            removal_policy=RemovalPolicy.RETAIN if stage.prod_like else RemovalPolicy.DESTROY,
+            removal_policy=removal,
         )
-        acknowledge(
-            self.secret,
-            "AwsSolutions-SMG4",
-            "Signing key rotation is a manual, planned operation: rotating it invalidates every customer "
-            "token in flight, so it is not put on an automatic schedule.",
+        self.sites_secret = secretsmanager.Secret(
+            self,
+            "SitesSecret",
+            description=f"xsell {stage.name}: each site's secret (identity tokens, signed calls)",
+            # The starting document holds no secret: every site's secret is written by the admin API.
+            secret_string_value=SecretValue.unsafe_plain_text(json.dumps({"sites": {}})),
+            removal_policy=removal,
         )
+        for secret in (self.secret, self.sites_secret):
+            acknowledge(
+                secret,
+                "AwsSolutions-SMG4",
+                "Keys rotate through the admin API (POST /admin/v1/signing-key, and per site), which keeps "
+                "the replaced key valid for a stated overlap so no token or signed call in flight is "
+                "refused; a scheduled Secrets Manager rotation would replace keys without that overlap.",
+            )
         CfnOutput(self, "DeploymentSecretArn", value=self.secret.secret_arn)
+        CfnOutput(self, "SitesSecretArn", value=self.sites_secret.secret_arn)
         if self.key is not None:
             CfnOutput(self, "StageKeyArn", value=self.key.key_arn)

@@ -1,4 +1,4 @@
-"""The server-to-server conversion route: public, on collect, and without a browser preflight."""
+"""The server-to-server conversion route: public, on its own function, and without a browser preflight."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from tests.infra.conftest import logical_id
 from tests.infra.test_api import _methods
 
 
-def test_conversions_route_is_public_reaches_collect_and_has_no_cors_preflight(
+def test_conversions_route_is_public_reaches_its_function_and_has_no_cors_preflight(
     xsell: XsellApp, templates: dict[str, Template]
 ) -> None:
     methods = _methods(xsell, templates["api"])
     props = methods[("/v1/conversions", "POST")]
     assert props["AuthorizationType"] == "NONE"
-    function_id = logical_id(xsell.api.functions["collect"].function)
+    function_id = logical_id(xsell.api.functions["conversions"].function)
     assert {"Fn::GetAtt": [function_id, "Arn"]} in props["Integration"]["Uri"]["Fn::Join"][1]
     # Called by the sites' servers, never by browsers: nothing answers a preflight for it.
     assert ("/v1/conversions", "OPTIONS") not in methods

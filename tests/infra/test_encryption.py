@@ -109,7 +109,7 @@ def test_prod_athena_results_are_encrypted_with_the_key(prod: XsellApp, prod_tem
     assert _key_ref(prod) in as_json(encryption["KmsKey"])
 
 
-@pytest.mark.parametrize("name", ["decide", "collect", "admin", "importer"])
+@pytest.mark.parametrize("name", ["decide", "collect", "conversions", "admin", "importer"])
 def test_prod_functions_may_use_the_key_for_exactly_encrypt_and_decrypt(
     prod: XsellApp, prod_templates, name: str
 ) -> None:

@@ -21,6 +21,7 @@ def _functions(xsell: XsellApp) -> dict[str, tuple[str, PythonFunction]]:
         "decide": ("api", xsell.api.functions["decide"]),
         "admin": ("api", xsell.api.functions["admin"]),
         "collect": ("api", xsell.api.functions["collect"]),
+        "conversions": ("api", xsell.api.functions["conversions"]),
         "importer": ("ingest", xsell.ingest.importer),
     }
 
@@ -123,17 +124,20 @@ def test_importer_knows_its_queue(xsell: XsellApp, templates: dict[str, Template
 
 def test_secret_holds_a_generated_signing_key(xsell: XsellApp, templates: dict[str, Template]) -> None:
     secrets = templates["data"].find_resources("AWS::SecretsManager::Secret")
-    assert list(secrets) == [logical_id(xsell.data.secret)]
+    assert sorted(secrets) == sorted([logical_id(xsell.data.secret), logical_id(xsell.data.sites_secret)])
     generated = secrets[logical_id(xsell.data.secret)]["Properties"]["GenerateSecretString"]
     assert generated["GenerateStringKey"] == "signing_key"
-    assert json.loads(generated["SecretStringTemplate"]) == {"sites": {}}
+    assert json.loads(generated["SecretStringTemplate"]) == {}
+    sites = secrets[logical_id(xsell.data.sites_secret)]["Properties"]
+    assert json.loads(sites["SecretString"]) == {"sites": {}}
 
 
-@pytest.mark.parametrize("name", ["decide", "collect"])
-def test_secret_reaches_the_functions_that_need_it(
-    xsell: XsellApp, templates: dict[str, Template], name: str
+@pytest.mark.parametrize("variable", [xsell_env.SECRET, xsell_env.SITES_SECRET])
+@pytest.mark.parametrize("name", ["decide", "collect", "conversions", "admin", "importer"])
+def test_each_secret_reaches_exactly_the_functions_that_need_it(
+    xsell: XsellApp, templates: dict[str, Template], name: str, variable: str
 ) -> None:
-    """XSELL_SECRET names the deployment secret, with read access, iff the spec asks for it."""
+    """Each secret's variable names it, with read access, iff the function's spec asks for it."""
     concern, fn = _functions(xsell)[name]
     variables = _props(xsell, templates, name)["Environment"]["Variables"]
     policy = as_json(
@@ -141,42 +145,19 @@ def test_secret_reaches_the_functions_that_need_it(
             "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": logical_id(fn.role)}]}}
         )
     )
-    secret_id = logical_id(xsell.data.secret)
-    if xsell_env.SECRET in topology.FUNCTIONS[name].env:
-        assert secret_id in as_json(variables[xsell_env.SECRET])
+    secret = xsell.data.secret if variable == xsell_env.SECRET else xsell.data.sites_secret
+    secret_id = logical_id(secret)
+    if variable in topology.FUNCTIONS[name].env:
+        assert secret_id in as_json(variables[variable])
         assert "secretsmanager:GetSecretValue" in policy and secret_id in policy
     else:
-        assert xsell_env.SECRET not in variables
-        assert "secretsmanager:" not in policy
+        assert variable not in variables
+        assert secret_id not in policy
 
 
-def test_collect_has_the_secret(xsell: XsellApp) -> None:
-    assert xsell_env.SECRET in topology.FUNCTIONS["collect"].env
-
-
-def test_collect_may_count_and_stream_only(xsell: XsellApp, templates: dict[str, Template]) -> None:
-    fn = xsell.api.functions["collect"]
-    _, policy = only(
-        templates["api"].find_resources(
-            "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": logical_id(fn.role)}]}}
-        )
-    )
-    statements = policy["Properties"]["PolicyDocument"]["Statement"]
-    actions = {
-        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
-    }
-    assert actions - {"logs:CreateLogStream", "logs:PutLogEvents"} == {
-        "dynamodb:DeleteItem",  # releases a replay guard the stream refused (seen# items only)
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",  # click counters
-        "firehose:PutRecordBatch",
-        "secretsmanager:GetSecretValue",
-        "xray:PutTelemetryRecords",
-        "xray:PutTraceSegments",
-    }
-    text = as_json(statements)
-    assert logical_id(xsell.data.tables["counters"]) in text
-    assert logical_id(xsell.analytics.stream) in text
+def test_only_the_functions_that_act_for_sites_hold_their_secrets() -> None:
+    holders = {name for name, spec in topology.FUNCTIONS.items() if xsell_env.SITES_SECRET in spec.env}
+    assert holders == {"decide", "conversions", "admin"}
 
 
 def test_decide_may_update_its_own_state_items_of_profiles_only(

@@ -31,15 +31,23 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
         ("counters", "dynamodb:GetItem"),
         ("counters", "dynamodb:UpdateItem"),
         ("secret", "secretsmanager:GetSecretValue"),
+        # Signed calls from a site's server (no Origin) are verified with the site's secret.
+        ("sites", "secretsmanager:GetSecretValue"),
         # Each decision's request and served events, for the funnel (xsell.measuring.decisions).
         ("stream", "firehose:PutRecordBatch"),
     },
+    # Replay guards are conditional updates, released by removing their count: no put, no delete.
+    # Verifying tokens needs the signing keys only, never a site's secret.
     "collect": {
-        ("counters", "dynamodb:PutItem"),
-        ("counters", "dynamodb:DeleteItem"),
         ("counters", "dynamodb:UpdateItem"),
         ("stream", "firehose:PutRecordBatch"),
         ("secret", "secretsmanager:GetSecretValue"),
+    },
+    "conversions": {
+        ("counters", "dynamodb:UpdateItem"),
+        ("stream", "firehose:PutRecordBatch"),
+        ("secret", "secretsmanager:GetSecretValue"),
+        ("sites", "secretsmanager:GetSecretValue"),
     },
     "importer": {
         ("profiles", "dynamodb:BatchGetItem"),
@@ -77,6 +85,8 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
         ("counters", "dynamodb:GetItem"),
         ("secret", "secretsmanager:GetSecretValue"),
         ("secret", "secretsmanager:PutSecretValue"),
+        ("sites", "secretsmanager:GetSecretValue"),
+        ("sites", "secretsmanager:PutSecretValue"),
         ("users", "cognito-idp:AdminListGroupsForUser"),
         ("users", "cognito-idp:ListUsers"),
     },
@@ -108,6 +118,7 @@ def _resource_names(xsell: XsellApp) -> dict[str, str]:
     """Logical id -> the short name used in ALLOWED."""
     names = {logical_id(table): name for name, table in xsell.data.tables.tables.items()}
     names[logical_id(xsell.data.secret)] = "secret"
+    names[logical_id(xsell.data.sites_secret)] = "sites"
     names[logical_id(xsell.analytics.stream)] = "stream"
     names[logical_id(xsell.ingest.drop_bucket)] = "drop"
     names[logical_id(xsell.ingest.queue)] = "queue"
@@ -128,11 +139,12 @@ def _granted(xsell: XsellApp, templates: dict[str, Template], name: str) -> set[
             continue
         text = as_json(statement["Resource"])
         targets = {short for lid, short in names.items() if lid in text}
-        assert len(targets) == 1, f"{name}: statement {statement} names {targets or 'no known resource'}"
-        (target,) = targets
-        if "/index/" in text:
-            target += "/index"
-        found |= {(target, action) for action in actions}
+        # CDK merges statements with the same actions: a statement may name several resources,
+        # and every resource it names gets every action it lists.
+        assert targets, f"{name}: statement {statement} names no known resource"
+        for target in targets:
+            where = target + "/index" if "/index/" in text else target
+            found |= {(where, action) for action in actions}
     return found
 
 
@@ -161,16 +173,22 @@ def test_decide_never_scans_deletes_or_writes_whole_items(
     assert not any(a.endswith("*") for a in actions if a.startswith("dynamodb:"))
 
 
-def test_collect_never_deletes_anything_but_its_replay_guard(
-    xsell: XsellApp, templates: dict[str, Template]
+@pytest.mark.parametrize("name", ["collect", "conversions"])
+def test_measuring_functions_never_put_or_delete(
+    xsell: XsellApp, templates: dict[str, Template], name: str
 ) -> None:
-    deletes = [s for s in _statements(xsell, templates, "collect") if "dynamodb:DeleteItem" in _actions(s)]
-    assert len(deletes) == 1
-    assert deletes[0]["Condition"] == _leading(counters.SEEN_PREFIX, counters.SIGNATURE_PREFIX)
-    # The guards' keys really are under those prefixes.
+    actions = {a for s in _statements(xsell, templates, name) for a in _actions(s)}
+    assert actions & {"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem"} == set()
+    # The guards' keys really are under the prefixes their updates are limited to.
     assert events.seen_key("d1", "top", "click")[0].startswith(counters.SEEN_PREFIX)
     assert events.conversions_key("d1", "top")[0].startswith(counters.SEEN_PREFIX)
     assert events.signature_key("ab" * 32)[0].startswith(counters.SIGNATURE_PREFIX)
+
+
+def test_collect_cannot_read_any_sites_secret(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    text = as_json(_statements(xsell, templates, "collect"))
+    assert logical_id(xsell.data.sites_secret) not in text
+    assert logical_id(xsell.data.secret) in text
 
 
 def _conditions(xsell, templates, name: str, table: str, action: str) -> list[Any]:
@@ -192,8 +210,8 @@ def _leading(*prefixes: str) -> dict[str, Any]:
         ("decide", "profiles", "dynamodb:UpdateItem", (customers.STATE_PREFIX,)),
         ("decide", "counters", "dynamodb:UpdateItem", (counters.QUOTA_PREFIX, counters.LEDGER_PREFIX)),
         ("decide", "counters", "dynamodb:GetItem", (counters.QUOTA_PREFIX,)),
-        ("collect", "counters", "dynamodb:PutItem", (counters.SEEN_PREFIX, counters.SIGNATURE_PREFIX)),
         ("collect", "counters", "dynamodb:UpdateItem", (counters.QUOTA_PREFIX, counters.SEEN_PREFIX)),
+        ("conversions", "counters", "dynamodb:UpdateItem", (counters.SEEN_PREFIX, counters.SIGNATURE_PREFIX)),
         ("importer", "profiles", "dynamodb:DeleteItem", (customers.STATE_PREFIX,)),
         ("admin", "counters", "dynamodb:GetItem", (counters.QUOTA_PREFIX, counters.LEDGER_PREFIX)),
     ],

@@ -16,6 +16,7 @@ from infra.app import XsellApp
 from infra.stacks import alerts
 from tests.infra.conftest import as_json, logical_id, resources
 from xsell import observability as obs
+from xsell import topology
 
 
 def _alarms(template: Template) -> dict[str, dict[str, Any]]:
@@ -30,11 +31,9 @@ def _notifies_alarm_topic(xsell: XsellApp, properties: dict[str, Any]) -> bool:
     return logical_id(xsell.alerts.topic) in as_json(properties.get("AlarmActions", []))
 
 
-@pytest.mark.parametrize(
-    ("name", "attribute"), [(obs.CAP_REACHED, "cap_reached"), (obs.IMPORT_FAILURES, "import_failures")]
-)
-def test_app_metric_alarms_watch_what_the_functions_emit(xsell, templates, name, attribute):
-    alarm = getattr(xsell.dashboard.alarms, attribute)
+@pytest.mark.parametrize("name", [obs.CAP_REACHED, obs.IMPORT_FAILURES])
+def test_app_metric_alarms_watch_what_the_functions_emit(xsell, templates, name):
+    alarm = xsell.dashboard.alarms.on_metric[name]
     properties = _alarm(xsell, templates, alarm)
     assert (properties["Namespace"], properties["MetricName"]) == (obs.NAMESPACE, name)
     # Exactly the dimension set the function prints: an alarm on a superset or subset sees nothing.
@@ -140,7 +139,7 @@ def test_every_function_is_traced_and_may_send_its_traces(xsell, templates):
         **{f"ingest/{lid}": r for lid, r in resources(templates["ingest"], "AWS::Lambda::Function").items()},
     }
     ours = {k: r for k, r in functions.items() if r["Properties"].get("Handler") == "handler.lambda_handler"}
-    assert len(ours) == 4
+    assert len(ours) == len(topology.FUNCTIONS)
     for where, function in ours.items():
         assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}, where
         role = function["Properties"]["Role"]["Fn::GetAtt"][0]

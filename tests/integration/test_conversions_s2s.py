@@ -89,27 +89,31 @@ def stored(decision_id: str, count: int = 1) -> list[dict]:
     ]
 
 
+SECRETS = (env.SECRET, env.SITES_SECRET)
+
+
 @pytest.fixture
 def document(local_system) -> Iterator[Any]:
-    """The deployment secret's client; whatever a test rotates is put back afterwards."""
+    """The Secrets Manager client; whatever a test rotates in either secret is put back afterwards."""
     client = boto3.session.Session().client("secretsmanager")
-    name = env.get(env.SECRET)
-    original = client.get_secret_value(SecretId=name)["SecretString"]
+    originals = {v: client.get_secret_value(SecretId=env.get(v))["SecretString"] for v in SECRETS}
     secret_store.forget()
     yield client
-    client.put_secret_value(SecretId=name, SecretString=original)
+    for variable, original in originals.items():
+        client.put_secret_value(SecretId=env.get(variable), SecretString=original)
     secret_store.forget()
 
 
 def end_overlaps(client: Any) -> None:
-    """The stored document as it is once every rotation's overlap has ended (no waiting)."""
-    name = env.get(env.SECRET)
-    doc = json.loads(client.get_secret_value(SecretId=name)["SecretString"])
+    """The stored documents as they are once every rotation's overlap has ended (no waiting)."""
     past = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)).isoformat(timespec="seconds")
-    for entry in [doc.get("previous_signing_key"), *(doc.get("previous") or {}).values()]:
-        if isinstance(entry, dict):
-            entry["valid_until"] = past
-    client.put_secret_value(SecretId=name, SecretString=json.dumps(doc))
+    for variable in SECRETS:
+        name = env.get(variable)
+        doc = json.loads(client.get_secret_value(SecretId=name)["SecretString"])
+        for entry in [doc.get("previous_signing_key"), *(doc.get("previous") or {}).values()]:
+            if isinstance(entry, dict):
+                entry["valid_until"] = past
+        client.put_secret_value(SecretId=name, SecretString=json.dumps(doc))
     secret_store.forget()
 
 
@@ -367,7 +371,8 @@ def test_right_after_a_rotation_decide_keeps_signing_with_the_key_every_cache_kn
     )
     [entry] = audit.search(ADMIN, action="rotate_signing_key", obj="deployment/signing-key")
     assert entry["detail"]["key_id"] == answer["key_id"]
-    assert document.get_secret_value(SecretId=env.get(env.SECRET))["SecretString"].count('"signing_key"') == 1
+    stored = json.loads(document.get_secret_value(SecretId=env.get(env.SECRET))["SecretString"])
+    assert "sites" not in stored and stored["signing_key"] != old_key.decode()  # only the keys live here
     with pytest.raises(Conflict, match="rotate again after"):  # it would void the old key's tokens
         ops.rotate_signing_key(ADMIN, 8)
 

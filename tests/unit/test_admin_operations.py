@@ -451,7 +451,10 @@ def test_site_secrets_keep_the_previous_one_only_while_it_is_valid(monkeypatch):
         "sites": {"hana-web": "new"},
         "previous": {"hana-web": {"secret": "old", "valid_until": "2026-12-01T15:00:00+00:00"}},
     }
-    monkeypatch.setattr(secret_store, "_document", lambda: document)
+    # Site secrets are read from the sites secret, never from the deployment secret.
+    monkeypatch.setattr(
+        secret_store, "_document", lambda which: document if which == secret_store.SITES else {}
+    )
     assert secret_store.site_secrets("hana-web", NOW) == (b"new", b"old")
     assert secret_store.site_secrets("hana-web", NOW + dt.timedelta(minutes=30)) == (b"new",)
     assert secret_store.site_secrets("tabi-web", NOW) == ()

@@ -52,7 +52,7 @@ def values(documents: list[dict]) -> dict[tuple[str, str | None], float]:
 
 def test_every_metric_is_emitted_by_exactly_one_function():
     assert set(obs.EMITTED_BY) == obs.METRICS
-    assert set(obs.EMITTED_BY.values()) <= {"decide", "collect", "importer", "admin"}
+    assert set(obs.EMITTED_BY.values()) <= {"decide", "collect", "conversions", "importer", "admin"}
     assert obs.WITH_REASON < obs.METRICS
     assert obs.service_name("decide") == "xsell-decide"
 

@@ -49,7 +49,7 @@ def rotated(**changes: Any) -> dict[str, Any]:
 @pytest.fixture
 def document(monkeypatch) -> dict[str, Any]:
     stored: dict[str, Any] = {}
-    monkeypatch.setattr(secret_store, "_document", lambda: stored)
+    monkeypatch.setattr(secret_store, "_document", lambda which=secret_store.DEPLOYMENT: stored)
     return stored
 
 

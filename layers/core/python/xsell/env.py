@@ -19,9 +19,12 @@ AUDIT_TABLE = "XSELL_AUDIT_TABLE"
 DROP_BUCKET = "XSELL_DROP_BUCKET"
 EVENTS_BUCKET = "XSELL_EVENTS_BUCKET"
 CONFIG_TTL_SECONDS = "XSELL_CONFIG_TTL_SECONDS"
-# Secrets Manager secret (name or ARN) holding JSON {"signing_key": "...", "sites": {site_id: secret}}:
-# the key that signs decision, slot and referral tokens, and each site's identity-token secret.
+# Secrets Manager secrets (name or ARN), shapes in xsell.dal.secrets. SECRET: the keys that sign
+# decision, slot and referral tokens and key customer pseudonyms. SITES_SECRET: each site's secret
+# (identity tokens, signed decide calls, server-to-server conversions), apart so that a function
+# that only verifies tokens (collect) cannot read what would let it act as any site.
 SECRET = "XSELL_SECRET"
+SITES_SECRET = "XSELL_SITES_SECRET"
 EVENTS_STREAM = "XSELL_EVENTS_STREAM"  # Firehose delivery stream for measured events
 # The import queue's URL: the importer continues a long file with a follow-up message to it.
 # Locally the default is the queue's name, which the importer resolves with GetQueueUrl.
@@ -46,6 +49,7 @@ LOCAL_DEFAULTS: Mapping[str, str] = {
     DROP_BUCKET: "xsell-drop",
     EVENTS_BUCKET: "xsell-events",
     SECRET: "xsell/local",
+    SITES_SECRET: "xsell/local-sites",
     EVENTS_STREAM: "xsell-events",
     IMPORT_QUEUE_URL: "xsell-import",
 }

@@ -67,6 +67,15 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> Respon
     return Response(status, content_types.APPLICATION_JSON, error_body(code, message, **extra))
 
 
+def text_body(app: APIGatewayRestResolver) -> str | None:
+    """The current request's body as text (base64 undone); InvalidRequest when it is not UTF-8."""
+    try:
+        body: str | None = app.current_event.decoded_body
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequest("body is not UTF-8 text", "body") from exc
+    return body
+
+
 def register_domain_errors(app: APIGatewayRestResolver) -> None:
     """Answer every domain error with its status and a JSON body ``{error, message}``."""
 

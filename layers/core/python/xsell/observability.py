@@ -49,6 +49,8 @@ CAP_REACHED = "CapReached"  # a cap found full: its campaign (or brand) stops be
 EVENTS_ACCEPTED = "EventsAccepted"
 EVENTS_REJECTED = "EventsRejected"  # reason: the event's rejection reason
 CONVERSIONS = "Conversions"  # conversion events stored
+# conversions
+SIGNED_CONVERSIONS = "SignedConversions"  # conversions a site's server signed, stored
 # importer
 IMPORT_ROWS = "ImportRows"  # rows imported into profiles
 IMPORT_ROW_ERRORS = "ImportRowErrors"  # rows rejected (listed in the job's errors CSV)
@@ -65,6 +67,7 @@ METRICS: frozenset[str] = frozenset(
         EVENTS_ACCEPTED,
         EVENTS_REJECTED,
         CONVERSIONS,
+        SIGNED_CONVERSIONS,
         IMPORT_ROWS,
         IMPORT_ROW_ERRORS,
         IMPORT_FAILURES,
@@ -76,6 +79,7 @@ WITH_REASON: frozenset[str] = frozenset({DECIDE_REFUSED, EVENTS_REJECTED})
 EMITTED_BY: dict[str, str] = {
     **dict.fromkeys((DECISIONS, SLOTS_SERVED, HOLDOUTS, DECIDE_REFUSED, LEASES_TAKEN, CAP_REACHED), "decide"),
     **dict.fromkeys((EVENTS_ACCEPTED, EVENTS_REJECTED, CONVERSIONS), "collect"),
+    SIGNED_CONVERSIONS: "conversions",
     **dict.fromkeys((IMPORT_ROWS, IMPORT_ROW_ERRORS, IMPORT_FAILURES), "importer"),
 }
 

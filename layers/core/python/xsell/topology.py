@@ -39,7 +39,15 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         FunctionSpec(
             "decide",
             # EVENTS_STREAM: each decision's request and served events (the funnel's first steps)
-            (env.PROFILES_TABLE, env.CONFIG_TABLE, env.COUNTERS_TABLE, env.SECRET, env.EVENTS_STREAM),
+            # SITES_SECRET: calls a site's server signs with its secret spend caps without an Origin
+            (
+                env.PROFILES_TABLE,
+                env.CONFIG_TABLE,
+                env.COUNTERS_TABLE,
+                env.SECRET,
+                env.SITES_SECRET,
+                env.EVENTS_STREAM,
+            ),
             "Chooses the referral creative for each slot on a page",
         ),
         FunctionSpec(
@@ -61,7 +69,8 @@ FUNCTIONS: dict[str, FunctionSpec] = {
                 env.AUDIT_TABLE,
                 env.DROP_BUCKET,
                 env.COUNTERS_TABLE,  # pacing: caps used and reciprocity ledgers
-                env.SECRET,  # preview tokens, site secret rotation
+                env.SECRET,  # preview tokens, signing key rotation
+                env.SITES_SECRET,  # site secret rotation
                 env.PROFILES_TABLE,  # preview/QA: read a test customer's profile and state
             ),
             "Admin API behind Cognito for the marketer SPA",
@@ -78,8 +87,14 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         ),
         FunctionSpec(
             "collect",
+            # Verifying tokens needs the signing keys only: never the sites' secrets.
             (env.COUNTERS_TABLE, env.EVENTS_STREAM, env.SECRET),
             "Verifies the tag's measured events and writes them to the events stream",
+        ),
+        FunctionSpec(
+            "conversions",
+            (env.COUNTERS_TABLE, env.EVENTS_STREAM, env.SECRET, env.SITES_SECRET),
+            "Records conversions a destination site's server signs with its secret",
         ),
     )
 }
@@ -97,6 +112,6 @@ class Route:
 API_ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/decide", "decide", authorized=False),
     Route("POST", "/v1/events", "collect", authorized=False),
-    Route("POST", "/v1/conversions", "collect", authorized=False, browser=False),  # the site's server
+    Route("POST", "/v1/conversions", "conversions", authorized=False, browser=False),  # the site's server
     Route("ANY", "/admin/v1/{proxy+}", "admin", authorized=True),
 )

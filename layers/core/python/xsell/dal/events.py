@@ -1,9 +1,10 @@
 """Measured events: the replay guard on the counters table, and the Firehose stream to S3.
 
-The replay guard is one conditional put per event on ``seen#<decision id>`` /
-``<slot>#<event type>`` (conversions add ``#<order id>``): the first writer
-wins, a replay finds the item and is dropped. The item expires (TTL) once the
-token it guards could no longer be verified anyway.
+The replay guard is one conditional update per event on ``seen#<decision id>`` /
+``<slot>#<event type>`` (conversions add ``#<order id>``) that sets its ``count`` to 1 unless
+it has one: the first writer wins, a replay finds the count and is dropped. Releasing a guard
+(its record could not be stored) removes the count, so the event may be sent again; nothing is
+ever deleted, the item expires (TTL) once the token it guards could no longer be verified anyway.
 
 Conversions through the browser's conversion tag are also capped per referral token: one
 transaction puts the order's guard and adds one to ``seen#<decision id>`` / ``<slot>#conversions``
@@ -21,12 +22,10 @@ from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import DeleteError, PutError
 
 from xsell import env
 from xsell.dal import aws, items
 from xsell.dal.counters import SEEN_PREFIX, SIGNATURE_PREFIX
-from xsell.models import Counter
 
 log = logging.getLogger(__name__)
 PUT_ATTEMPTS = 3  # PutRecordBatch may fail some records; those are retried this often in all
@@ -58,6 +57,17 @@ def _key(key: tuple[str, str]) -> dict[str, Any]:
     return {"pk": {"S": key[0]}, "sk": {"S": key[1]}}
 
 
+def _taking(guard: tuple[str, str], expires: dict[str, str]) -> dict[str, Any]:
+    """The conditional update that takes a guard: its count becomes 1 unless it has one."""
+    return {
+        "Key": _key(guard),
+        "UpdateExpression": "SET #c = :one, expires_at = :exp",
+        "ConditionExpression": "attribute_not_exists(#c)",
+        "ExpressionAttributeNames": {"#c": "count"},
+        "ExpressionAttributeValues": {":one": items.n(1), ":exp": expires},
+    }
+
+
 def claim_capped(guard: tuple[str, str], tally: tuple[str, str], cap: int, expires_at: dt.datetime) -> Claim:
     """In one transaction: mark the event as seen and add one to ``tally`` if it is below ``cap``.
     DUPLICATE when the event was seen before, CAPPED when ``tally`` has reached ``cap``."""
@@ -66,13 +76,7 @@ def claim_capped(guard: tuple[str, str], tally: tuple[str, str], cap: int, expir
     try:
         aws.client("dynamodb").transact_write_items(
             TransactItems=[
-                {
-                    "Put": {
-                        "TableName": table,
-                        "Item": {**_key(guard), "count": items.n(1), "expires_at": expires},
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
+                {"Update": {"TableName": table, **_taking(guard, expires)}},
                 {
                     "Update": {
                         "TableName": table,
@@ -119,21 +123,21 @@ def release_capped(guard: tuple[str, str], tally: tuple[str, str]) -> None:
 
 def claim(key: tuple[str, str], expires_at: dt.datetime) -> bool:
     """Mark the event as seen; False when it was seen before (a replay or a duplicate)."""
-    item = Counter(key[0], key[1], count=1, expires_at=expires_at)
-    try:
-        item.save(condition=Counter.pk.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    table = env.table_name(env.COUNTERS_TABLE)
+    return items.update(table, **_taking(key, items.n(int(expires_at.timestamp())))) is None
 
 
 def release(key: tuple[str, str]) -> None:
     """Forget a claim whose event could not be stored, so that sending it again is not a duplicate."""
     try:
-        Counter(key[0], key[1]).delete()
-    except DeleteError:
+        items.update(
+            env.table_name(env.COUNTERS_TABLE),
+            Key=_key(key),
+            UpdateExpression="REMOVE #c",
+            ConditionExpression="attribute_exists(pk)",  # never create an item to release
+            ExpressionAttributeNames={"#c": "count"},
+        )
+    except (BotoCoreError, ClientError):
         log.warning("could not release replay guard %s %s", *key)
 
 

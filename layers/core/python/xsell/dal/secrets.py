@@ -1,11 +1,15 @@
 """Secrets from Secrets Manager, cached for a few minutes so rotation is picked up.
 
-The document::
+Two secrets, so that a function that only verifies tokens never holds what would let it act as
+a site. The deployment secret (``XSELL_SECRET``)::
 
     {"signing_key": ..., "signing_key_from": ISO 8601,
      "previous_signing_key": {"secret": ..., "valid_until": ISO 8601},
-     "pseudonym_key": ...,
-     "sites": {site_id: secret},
+     "pseudonym_key": ...}
+
+and the sites secret (``XSELL_SITES_SECRET``)::
+
+    {"sites": {site_id: secret},
      "previous": {site_id: {"secret": ..., "valid_until": ISO 8601}}}
 
 Every key is rotated the same way: the new key becomes current, the one it replaces stays valid
@@ -48,17 +52,20 @@ from xsell.errors import Conflict
 CACHE_SECONDS = 300.0
 WRITE_ATTEMPTS = 3
 _VERSIONS = uuid.UUID("6f0f3a8e-0c56-4c11-9a53-6f2b8d1d4e70")  # namespace of derived version ids
+DEPLOYMENT = env.SECRET
+SITES = env.SITES_SECRET
 _lock = threading.Lock()
-_cached: tuple[float, dict[str, Any]] | None = None
+_cached: dict[str, tuple[float, dict[str, Any]]] = {}
 
 
-def _document() -> dict[str, Any]:
-    global _cached
+def _document(which: str = DEPLOYMENT) -> dict[str, Any]:
+    """The stored document of the secret named by the variable ``which`` (cached)."""
     with _lock:
-        if _cached is None or time.monotonic() - _cached[0] > CACHE_SECONDS:
-            raw = aws.client("secretsmanager").get_secret_value(SecretId=env.get(env.SECRET))["SecretString"]
-            _cached = (time.monotonic(), json.loads(raw))
-        return _cached[1]
+        held = _cached.get(which)
+        if held is None or time.monotonic() - held[0] > CACHE_SECONDS:
+            raw = aws.client("secretsmanager").get_secret_value(SecretId=env.get(which))["SecretString"]
+            held = _cached[which] = (time.monotonic(), json.loads(raw))
+        return held[1]
 
 
 def _moment(now: dt.datetime | None) -> dt.datetime:
@@ -113,32 +120,34 @@ def pseudonym_key() -> bytes:
 
 def site_secret(site_id: str) -> bytes | None:
     """The secret a site's backend signs customer identity tokens with, if it has one."""
-    value = _document().get("sites", {}).get(site_id)
+    value = _document(SITES).get("sites", {}).get(site_id)
     return str(value).encode() if value else None
 
 
 def site_secrets(site_id: str, now: dt.datetime | None = None) -> tuple[bytes, ...]:
     """Every secret a site's identity tokens (and server-to-server calls) may be signed with at
     ``now``: the current one first, then the previous one while its overlap lasts."""
-    document = _document()
+    document = _document(SITES)
     return _ring(document.get("sites", {}).get(site_id), (document.get("previous") or {}).get(site_id), now)
 
 
 def forget() -> None:
     """Drop the cache (after a rotation in tests)."""
-    global _cached
     with _lock:
-        _cached = None
+        _cached.clear()
 
 
-def _write(change: Callable[[dict[str, Any]], Any], guarded: Callable[[dict[str, Any]], Any]) -> Any:
-    """Apply ``change`` to the stored document with a conditional write; what ``change`` returns.
+def _write(
+    which: str, change: Callable[[dict[str, Any]], Any], guarded: Callable[[dict[str, Any]], Any]
+) -> Any:
+    """Apply ``change`` to the stored document of ``which`` with a conditional write; what
+    ``change`` returns.
 
     A write that loses to a concurrent one is tried again on the new version, unless what
     ``guarded`` reads from the document (the key being replaced) changed: then Conflict.
     """
     client = aws.client("secretsmanager")
-    name = env.get(env.SECRET)
+    name = env.get(which)
     expected: Any = None
     for attempt in range(WRITE_ATTEMPTS):
         stored = client.get_secret_value(SecretId=name)
@@ -172,7 +181,7 @@ def set_site_secret(site_id: str, secret: str) -> None:
     def change(document: dict[str, Any]) -> None:
         document.setdefault("sites", {})[site_id] = secret
 
-    _write(change, lambda document: document.get("sites", {}).get(site_id))
+    _write(SITES, change, lambda document: document.get("sites", {}).get(site_id))
 
 
 def rotate_site_secret(
@@ -199,7 +208,7 @@ def rotate_site_secret(
         sites[site_id] = secret
         return kept
 
-    return bool(_write(change, lambda document: document.get("sites", {}).get(site_id)))
+    return bool(_write(SITES, change, lambda document: document.get("sites", {}).get(site_id)))
 
 
 def rotate_signing_key(
@@ -230,5 +239,5 @@ def rotate_signing_key(
         document["signing_key_from"] = _iso(starts)
         return starts
 
-    result: dt.datetime = _write(change, lambda document: document.get("signing_key"))
+    result: dt.datetime = _write(DEPLOYMENT, change, lambda document: document.get("signing_key"))
     return result

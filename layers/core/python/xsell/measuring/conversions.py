@@ -22,6 +22,7 @@ import json
 import re
 from typing import Any
 
+from xsell import observability
 from xsell.dal import events as event_store
 from xsell.dal import secrets
 from xsell.errors import BodyTooLarge, Conflict, InvalidRequest, SignatureExpired, SignatureInvalid
@@ -116,6 +117,7 @@ def record_conversion(
         event_store.release(guard)
         event_store.release(used)
         raise EventsUnavailable("the events stream did not take the conversion")
+    observability.count(observability.SIGNED_CONVERSIONS)
     return {
         "accepted": True,
         "event_id": shaped["event_id"],

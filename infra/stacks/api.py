@@ -30,7 +30,7 @@ from constructs import Construct
 
 from infra.config import StageConfig
 from infra.constructs.python_function import PythonFunction, grant_tracing, log_retention
-from infra.constructs.tables import XsellTables
+from infra.constructs.tables import XsellTables, grant_key_use
 from infra.nag import acknowledge
 from infra.stacks.analytics import ReportsAccess
 from xsell import env as xsell_env
@@ -103,7 +103,7 @@ class ApiStack(Stack):
             cfn_function = self.functions[name].function.node.default_child
             assert isinstance(cfn_function, lambda_.CfnFunction)
             cfn_function.reserved_concurrent_executions = reserved
-        self._grant(tables, admin_drop_access, secrets, events_stream, user_pool)
+        self._grant(tables, admin_drop_access, secrets, events_stream, user_pool, encryption_key)
         admin_fn = self.functions["admin"].function
         admin_fn.add_environment(xsell_env.USER_POOL_ID, user_pool.user_pool_id)  # the users screen
         if stage.domains.cdn:  # the snippets the admin page hands out name the public host
@@ -167,8 +167,10 @@ class ApiStack(Stack):
         secrets: Mapping[str, secretsmanager.ISecret],
         events_stream: firehose.IDeliveryStream,
         user_pool: cognito.IUserPool,
+        encryption_key: kms.IKey | None,
     ) -> None:
-        # Each secret (by its variable), for exactly the functions whose spec names it.
+        # Each secret (by its variable), for exactly the functions whose spec names it; with the
+        # stage's key, Secrets Manager decrypts (and encrypts a new version) as the caller.
         for fn in self.functions.values():
             for variable, secret in secrets.items():
                 if variable in fn.spec.env:
@@ -177,6 +179,8 @@ class ApiStack(Stack):
                             actions=["secretsmanager:GetSecretValue"], resources=[secret.secret_arn]
                         )
                     )
+                    if encryption_key is not None:
+                        grant_key_use(encryption_key, fn.function)
             grant_tracing(fn.function)
 
         decide = self.functions["decide"].function

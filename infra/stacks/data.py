@@ -85,6 +85,7 @@ class DataStack(Stack):
                 password_length=SIGNING_KEY_LENGTH,
                 exclude_punctuation=True,
             ),
+            encryption_key=self.key,
             removal_policy=removal,
         )
         self.sites_secret = secretsmanager.Secret(
@@ -93,6 +94,7 @@ class DataStack(Stack):
             description=f"xsell {stage.name}: each site's secret (identity tokens, signed calls)",
             # The starting document holds no secret: every site's secret is written by the admin API.
             secret_string_value=SecretValue.unsafe_plain_text(json.dumps({"sites": {}})),
+            encryption_key=self.key,
             removal_policy=removal,
         )
         for secret in (self.secret, self.sites_secret):

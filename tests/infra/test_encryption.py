@@ -89,6 +89,13 @@ def test_prod_stream_and_its_objects_use_the_key(prod: XsellApp, prod_templates)
     assert _key_ref(prod) in as_json(s3["KMSEncryptionConfig"])
 
 
+def test_prod_secrets_use_the_key(prod: XsellApp, prod_templates) -> None:
+    secrets = prod_templates["data"].find_resources("AWS::SecretsManager::Secret")
+    assert len(secrets) == 2
+    for secret in secrets.values():
+        assert _key_ref(prod) in as_json(secret["Properties"]["KmsKeyId"])
+
+
 def test_prod_log_groups_use_the_key(prod: XsellApp, prod_templates) -> None:
     groups = {
         (concern, lid): group

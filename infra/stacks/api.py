@@ -190,13 +190,14 @@ class ApiStack(Stack):
         tables.grant(decide, "profiles", ["dynamodb:UpdateItem"], leading_keys=(customers.STATE_PREFIX,))
         # The live pointer by key, the live version's documents by query.
         tables.grant(decide, "config", ["dynamodb:GetItem", "dynamodb:Query"])
-        # Block leases of caps and reciprocity credit: conditional UpdateItem on quota#/ledger# items;
-        # click caps read the click counters (quota#) by key.
+        # Block leases of caps and reciprocity credit: conditional UpdateItem on quota#/ledger# items,
+        # and the replay guard of a call a site's server signed (sig#); click caps read the click
+        # counters (quota#) by key.
         tables.grant(
             decide,
             "counters",
             ["dynamodb:UpdateItem"],
-            leading_keys=(counters.QUOTA_PREFIX, counters.LEDGER_PREFIX),
+            leading_keys=(counters.QUOTA_PREFIX, counters.LEDGER_PREFIX, counters.SIGNATURE_PREFIX),
         )
         tables.grant(decide, "counters", ["dynamodb:GetItem"], leading_keys=(counters.QUOTA_PREFIX,))
 

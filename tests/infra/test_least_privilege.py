@@ -208,7 +208,12 @@ def _leading(*prefixes: str) -> dict[str, Any]:
     ("name", "table", "action", "prefixes"),
     [
         ("decide", "profiles", "dynamodb:UpdateItem", (customers.STATE_PREFIX,)),
-        ("decide", "counters", "dynamodb:UpdateItem", (counters.QUOTA_PREFIX, counters.LEDGER_PREFIX)),
+        (
+            "decide",
+            "counters",
+            "dynamodb:UpdateItem",
+            (counters.QUOTA_PREFIX, counters.LEDGER_PREFIX, counters.SIGNATURE_PREFIX),
+        ),
         ("decide", "counters", "dynamodb:GetItem", (counters.QUOTA_PREFIX,)),
         ("collect", "counters", "dynamodb:UpdateItem", (counters.QUOTA_PREFIX, counters.SEEN_PREFIX)),
         ("conversions", "counters", "dynamodb:UpdateItem", (counters.SEEN_PREFIX, counters.SIGNATURE_PREFIX)),

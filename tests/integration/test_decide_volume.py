@@ -392,6 +392,25 @@ def test_a_server_call_signed_with_the_site_secret_is_metered(local_system, worl
     assert counters.served("campaign", capped, "total") >= 1
 
 
+def test_a_signed_server_call_sent_again_is_refused_and_spends_nothing(local_system, world, unlimited_group):
+    secrets.set_site_secret(world.site, "server-secret-3")
+    capped = world.campaign("capped", priority=5, caps=[{"period": "total", "limit": 50}])
+    body = json.dumps({"site": world.site, "customer": {"id": "srv-again"}, "slots": ["top"]}).encode()
+    headers = _signed_headers("server-secret-3", body)
+    status, answer = _post_raw(local_system, body, headers)
+    assert status == 200 and campaign_of(answer) == capped
+    spent = counters.served("campaign", capped, "total")
+    again, refused = _post_raw(local_system, body, headers)  # a captured call, replayed in the window
+    assert (again, refused["error"]) == (409, "replayed")
+    assert "sign each call anew" in refused["message"]
+    assert counters.served("campaign", capped, "total") == spent
+    # Signed anew (a later second), the same request is served.
+    status, answer = _post_raw(
+        local_system, body, _signed_headers("server-secret-3", body, int(time.time()) + 1)
+    )
+    assert status == 200 and campaign_of(answer) == capped
+
+
 @pytest.mark.parametrize(
     ("case", "status", "error"),
     [

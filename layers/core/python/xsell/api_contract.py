@@ -311,7 +311,12 @@ DECIDE_ROUTE: dict[str, Any] = {
             "site that takes tokens only (`identity_rejected`); a server call's signature is not the "
             "site's (`signature_invalid`) or its timestamp is too far from the server's clock "
             "(`signature_expired`).",
-        )
+        ),
+        409: _json(
+            error_schema("replayed"),
+            "This signed server call was received before: each call must be signed anew (a new "
+            "timestamp), so that a captured call cannot be sent again to spend caps.",
+        ),
     },
     "openapi_extensions": {
         "parameters": [

@@ -42,9 +42,10 @@ def conversions_key(decision_id: str, slot: str) -> tuple[str, str]:
     return f"{SEEN_PREFIX}{decision_id}", f"{slot}#conversions"
 
 
-def signature_key(signature: str) -> tuple[str, str]:
-    """The counters-table key that marks one signed server-to-server request as used."""
-    return f"{SIGNATURE_PREFIX}{signature}", "s2s"
+def signature_key(signature: str, route: str = "s2s") -> tuple[str, str]:
+    """The counters-table key that marks one signed server-to-server request as used: a signed
+    conversion (``s2s``) or a signed decide call (``decide``)."""
+    return f"{SIGNATURE_PREFIX}{signature}", route
 
 
 class Claim(StrEnum):

@@ -36,6 +36,7 @@ from xsell.decisioning.request import (
     parse,
 )
 from xsell.errors import (
+    Conflict,
     IdentityRejected,
     InvalidRequest,
     OriginRejected,
@@ -117,8 +118,10 @@ def metered_call(
     A browser call from one of the site's origins may (OriginRejected for any other origin); so
     may a call from the site's own server or app that signs its exact body with the site's secret,
     as server-to-server conversions are signed (SignatureInvalid/SignatureExpired when it does
-    not verify). A call with neither an Origin nor a signature is still answered, but takes
-    nothing shared: only campaigns without caps and reciprocity can fill its slots.
+    not verify, Conflict ``replayed`` when the same signed request came before: a captured call
+    cannot be sent again to spend caps). A call with neither an Origin nor a signature is still
+    answered, but takes nothing shared: only campaigns without caps and reciprocity can fill its
+    slots.
     """
     if origin is not None:
         check_origin(site, origin)
@@ -131,7 +134,7 @@ def metered_call(
 
 def _verify_server_signature(site: engine.Site, signed: ServerSignature, now: dt.datetime) -> None:
     # Imported here: only signed server calls pay for loading the conversions module.
-    from xsell.measuring.conversions import SIGNATURE_WINDOW, signature
+    from xsell.measuring.conversions import REPLAYED, SIGNATURE_WINDOW, signature
 
     if signed.timestamp is None or not TIMESTAMP_FORMAT.fullmatch(signed.timestamp):
         raise InvalidRequest(
@@ -147,6 +150,9 @@ def _verify_server_signature(site: engine.Site, signed: ServerSignature, now: dt
         for key in secret_store.site_secrets(site.site_id, now)
     ):
         raise SignatureInvalid(f"X-Xsell-Signature is not a signature of this body by site {site.site_id!r}")
+    used = event_store.signature_key(signed.signature, "decide")
+    if not event_store.claim(used, now + dt.timedelta(seconds=2 * SIGNATURE_WINDOW)):
+        raise Conflict("this signed request was already received: sign each call anew", code=REPLAYED)
 
 
 def preflight_origin(cache: SnapshotCache, origin: str | None) -> str | None:

@@ -5,6 +5,8 @@ Glue only: every rule is in :mod:`xsell.admin.operations`.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
@@ -27,6 +29,32 @@ def principal() -> Principal:
 
 def body(schema: c.Schema, *, optional: bool = False) -> dict[str, Any]:
     return requests.body(router.current_event, schema, optional=optional)
+
+
+def lookup(
+    path: str,
+    operation_id: str,
+    summary: str,
+    success: tuple[c.Schema, str],
+    not_found: str,
+    find: Callable[[Principal, str], dict[str, Any]],
+) -> None:
+    """Route GET ``path`` to ``find(principal, <the id the path ends with>)``, 404 ``not_found``.
+
+    Powertools passes the id by the name the path gives it and documents the parameters of the
+    handler's signature: the handler's signature says that name.
+    """
+    name = path[path.rindex("<") + 1 : path.rindex(">")]
+
+    def handler(**ids: str) -> dict[str, Any]:
+        return find(principal(), ids[name])
+
+    handler.__name__ = find.__name__
+    handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str)],
+        return_annotation=dict[str, Any],
+    )
+    router.get(path, **c.route(operation_id, summary, TAG, success, not_found=not_found, **BAD))(handler)
 
 
 # --- imports ----------------------------------------------------------------------------------
@@ -57,34 +85,22 @@ def list_imports() -> list[dict[str, Any]]:
     return ops.list_imports(principal(), limit=limit, partner=partner)
 
 
-@router.get(
+lookup(
     "/admin/v1/imports/<job_id>",
-    **c.route(
-        "getImport",
-        "One import job: status, counts, progress",
-        TAG,
-        (c.IMPORT_JOB, "The job."),
-        not_found="No such import job.",
-        **BAD,
-    ),
+    "getImport",
+    "One import job: status, counts, progress",
+    (c.IMPORT_JOB, "The job."),
+    "No such import job.",
+    ops.get_import,
 )
-def get_import(job_id: str) -> dict[str, Any]:
-    return ops.get_import(principal(), job_id)
-
-
-@router.get(
+lookup(
     "/admin/v1/imports/<job_id>/errors",
-    **c.route(
-        "getImportErrors",
-        "A short-lived download link for the job's errors.csv",
-        TAG,
-        (c.DOWNLOAD, "A presigned GET, valid for five minutes."),
-        not_found="No such import job, or it has no error report.",
-        **BAD,
-    ),
+    "getImportErrors",
+    "A short-lived download link for the job's errors.csv",
+    (c.DOWNLOAD, "A presigned GET, valid for five minutes."),
+    "No such import job, or it has no error report.",
+    ops.import_errors,
 )
-def import_errors(job_id: str) -> dict[str, Any]:
-    return ops.import_errors(principal(), job_id)
 
 
 # --- uploads ----------------------------------------------------------------------------------
@@ -114,20 +130,14 @@ def create_upload() -> dict[str, Any]:
 
 # --- sites: tag and identity secret -----------------------------------------------------------
 
-
-@router.get(
+lookup(
     "/admin/v1/sites/<site_id>/tag",
-    **c.route(
-        "getSiteTag",
-        "The site's snippet, conversion tag and Google Tag Manager variant, ready to paste",
-        TAG,
-        (c.SITE_TAG, "What to paste."),
-        not_found="The site is not in the live config version.",
-        **BAD,
-    ),
+    "getSiteTag",
+    "The site's snippet, conversion tag and Google Tag Manager variant, ready to paste",
+    (c.SITE_TAG, "What to paste."),
+    "The site is not in the live config version.",
+    ops.site_tag,
 )
-def site_tag(site_id: str) -> dict[str, Any]:
-    return ops.site_tag(principal(), site_id)
 
 
 @router.post(

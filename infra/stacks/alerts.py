@@ -117,6 +117,42 @@ class AlertsStack(Stack):
         CfnOutput(self, "AlarmTopicArn", value=self.topic.topic_arn)
 
 
+# The metrics the functions emit that page on their first occurrence in a period, with what one
+# means. Each alarm's construct id is the metric's name.
+METRIC_ALARMS: dict[str, str] = {
+    obs.CAP_REACHED: (
+        "a campaign or destination cap is full; what it limits is not served again until its period "
+        "ends or the cap is raised"
+    ),
+    obs.IMPORT_FAILURES: "a partner file was rejected or failed to import; its job record says why",
+}
+
+
+def _alarm(
+    scope: Construct,
+    construct_id: str,
+    metric: cloudwatch.IMetric,
+    description: str,
+    *,
+    threshold: float,
+    periods: int,
+    comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    **options: Any,
+) -> cloudwatch.Alarm:
+    """An alarm that stays OK while ``metric`` has no data (no traffic is not an outage)."""
+    return cloudwatch.Alarm(
+        scope,
+        construct_id,
+        alarm_description=description,
+        metric=metric,
+        threshold=threshold,
+        evaluation_periods=periods,
+        comparison_operator=comparison,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        **options,
+    )
+
+
 class ServiceAlarms(Construct):
     """Cap reached, import failures, API 5xx share and decide p99 latency, each notifying ``topic``."""
 
@@ -130,64 +166,44 @@ class ServiceAlarms(Construct):
         api: apigw.RestApi,
     ) -> None:
         super().__init__(scope, construct_id)
-        action = cw_actions.SnsAction(topic)
-        at_least_once = {
-            "threshold": 1,
-            "evaluation_periods": 1,
-            "comparison_operator": cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            "treat_missing_data": cloudwatch.TreatMissingData.NOT_BREACHING,
+        prefix = f"xsell {stage.name}: "
+        # One alarm per metric of METRIC_ALARMS, in its order.
+        self.on_metric: dict[str, cloudwatch.Alarm] = {
+            name: _alarm(
+                self,
+                name,
+                app_metric(stage, name),
+                prefix + meaning,
+                threshold=1,
+                periods=1,
+                comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            )
+            for name, meaning in METRIC_ALARMS.items()
         }
-        self.cap_reached = cloudwatch.Alarm(
-            self,
-            "CapReached",
-            alarm_description=(
-                f"xsell {stage.name}: a campaign or destination cap is full; what it limits is not "
-                "served again until its period ends or the cap is raised"
-            ),
-            metric=app_metric(stage, obs.CAP_REACHED),
-            **at_least_once,
-        )
-        self.import_failures = cloudwatch.Alarm(
-            self,
-            "ImportFailures",
-            alarm_description=(
-                f"xsell {stage.name}: a partner file was rejected or failed to import; its job record "
-                "says why"
-            ),
-            metric=app_metric(stage, obs.IMPORT_FAILURES),
-            **at_least_once,
-        )
-        self.api_error_rate = cloudwatch.Alarm(
+        self.api_error_rate = _alarm(
             self,
             "ApiServerErrorRate",
-            alarm_description=(
-                f"xsell {stage.name}: over {ERROR_RATE_PERCENT}% of API answers were 5xx for "
-                f"{ERROR_RATE_PERIODS * 5} minutes"
-            ),
-            metric=error_rate(api),
+            error_rate(api),
+            f"{prefix}over {ERROR_RATE_PERCENT}% of API answers were 5xx for "
+            f"{ERROR_RATE_PERIODS * 5} minutes",
             threshold=ERROR_RATE_PERCENT,
-            evaluation_periods=ERROR_RATE_PERIODS,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            periods=ERROR_RATE_PERIODS,
         )
-        self.decide_latency = cloudwatch.Alarm(
+        self.decide_latency = _alarm(
             self,
             "DecideLatencyP99",
-            alarm_description=(
-                f"xsell {stage.name}: decide's p99 latency was over {DECIDE_P99_MS} ms for "
-                f"{DECIDE_LATENCY_PERIODS * 5} minutes"
-            ),
-            metric=decide_latency(api),
+            decide_latency(api),
+            f"{prefix}decide's p99 latency was over {DECIDE_P99_MS} ms for "
+            f"{DECIDE_LATENCY_PERIODS * 5} minutes",
             threshold=DECIDE_P99_MS,
-            evaluation_periods=DECIDE_LATENCY_PERIODS,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            periods=DECIDE_LATENCY_PERIODS,
             # A handful of requests' p99 is their slowest cold start: keep the state until enough came.
             evaluate_low_sample_count_percentile="ignore",
         )
+        action = cw_actions.SnsAction(topic)
         for alarm in self.all:
             alarm.add_alarm_action(action)
 
     @property
     def all(self) -> list[cloudwatch.Alarm]:
-        return [self.cap_reached, self.import_failures, self.api_error_rate, self.decide_latency]
+        return [*self.on_metric.values(), self.api_error_rate, self.decide_latency]

@@ -25,6 +25,35 @@ from infra.stacks.alerts import ServiceAlarms, app_metric, decide_latency, error
 from xsell import observability as obs
 
 PERIOD = Duration.minutes(5)
+# The graphs of the metrics the functions emit (xsell.observability), a row of three per tuple:
+# (title, metrics on the left axis, metrics on the right axis).
+METRIC_GRAPHS: tuple[tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], ...] = (
+    (
+        ("Decisions and served slots", (obs.DECISIONS, obs.SLOTS_SERVED, obs.HOLDOUTS), ()),
+        ("Decide requests refused, by reason", (obs.DECIDE_REFUSED,), ()),
+        ("Caps: blocks leased and caps reached", (obs.LEASES_TAKEN,), (obs.CAP_REACHED,)),
+    ),
+    (
+        (
+            "Events accepted; conversions (tag and signed by sites' servers)",
+            (obs.EVENTS_ACCEPTED,),
+            (obs.CONVERSIONS, obs.SIGNED_CONVERSIONS),
+        ),
+        ("Events rejected, by reason", (obs.EVENTS_REJECTED,), ()),
+        (
+            "Imports: rows, rejected rows, failed files",
+            (obs.IMPORT_ROWS, obs.IMPORT_ROW_ERRORS),
+            (obs.IMPORT_FAILURES,),
+        ),
+    ),
+)
+
+
+def metric_lines(stage: StageConfig, names: tuple[str, ...]) -> list[cloudwatch.IMetric]:
+    """One line per metric; one per reason for a metric that carries a reason dimension."""
+    return [
+        reason_search(stage, name) if name in obs.WITH_REASON else app_metric(stage, name) for name in names
+    ]
 
 
 class DashboardStack(Stack):
@@ -78,43 +107,18 @@ class DashboardStack(Stack):
                 width=12,
             ),
         )
-        dashboard.add_widgets(
-            cloudwatch.GraphWidget(
-                title="Decisions and served slots",
-                left=[app_metric(stage, n) for n in (obs.DECISIONS, obs.SLOTS_SERVED, obs.HOLDOUTS)],
-                width=8,
-            ),
-            cloudwatch.GraphWidget(
-                title="Decide requests refused, by reason",
-                left=[reason_search(stage, obs.DECIDE_REFUSED)],
-                width=8,
-            ),
-            cloudwatch.GraphWidget(
-                title="Caps: blocks leased and caps reached",
-                left=[app_metric(stage, obs.LEASES_TAKEN)],
-                right=[app_metric(stage, obs.CAP_REACHED)],
-                width=8,
-            ),
-        )
-        dashboard.add_widgets(
-            cloudwatch.GraphWidget(
-                title="Events accepted; conversions (tag and signed by sites' servers)",
-                left=[app_metric(stage, obs.EVENTS_ACCEPTED)],
-                right=[app_metric(stage, obs.CONVERSIONS), app_metric(stage, obs.SIGNED_CONVERSIONS)],
-                width=8,
-            ),
-            cloudwatch.GraphWidget(
-                title="Events rejected, by reason",
-                left=[reason_search(stage, obs.EVENTS_REJECTED)],
-                width=8,
-            ),
-            cloudwatch.GraphWidget(
-                title="Imports: rows, rejected rows, failed files",
-                left=[app_metric(stage, obs.IMPORT_ROWS), app_metric(stage, obs.IMPORT_ROW_ERRORS)],
-                right=[app_metric(stage, obs.IMPORT_FAILURES)],
-                width=8,
-            ),
-        )
+        for row in METRIC_GRAPHS:
+            dashboard.add_widgets(
+                *(
+                    cloudwatch.GraphWidget(
+                        title=title,
+                        left=metric_lines(stage, left),
+                        right=metric_lines(stage, right),
+                        width=24 // len(row),
+                    )
+                    for title, left, right in row
+                )
+            )
         dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="Function invocations",

@@ -27,8 +27,8 @@ from xsell.dal import items
 Way = tuple[str, str]  # (source brand, destination brand)
 
 
-class Quota(Protocol):
-    """Served creatives per campaign or destination brand and period, up to ``limit``."""
+class CapCounter(Protocol):
+    """One counter of a cap in one period: what its key is made of (see :func:`quota_pk`)."""
 
     @property
     def scope(self) -> str: ...
@@ -36,34 +36,25 @@ class Quota(Protocol):
     def subject(self) -> str: ...
     @property
     def period_key(self) -> str: ...
-    @property
-    def limit(self) -> int: ...
-    @property
-    def expires_at(self) -> int | None: ...
 
 
-class ClickLimit(Protocol):
+class ClickLimit(CapCounter, Protocol):
     """A click cap: which clicks counter it reads."""
 
-    @property
-    def scope(self) -> str: ...
-    @property
-    def subject(self) -> str: ...
-    @property
-    def period_key(self) -> str: ...
 
+class ClickCounter(CapCounter, Protocol):
+    """What one accepted click is added to, and when that counter may be dropped."""
 
-class ClickCounter(Protocol):
-    """What one accepted click is added to."""
-
-    @property
-    def scope(self) -> str: ...
-    @property
-    def subject(self) -> str: ...
-    @property
-    def period_key(self) -> str: ...
     @property
     def expires_at(self) -> int | None: ...
+
+
+class Quota(ClickCounter, Protocol):
+    """Served creatives per campaign or destination brand and period, up to ``limit`` (the counter
+    expires as a clicks counter does)."""
+
+    @property
+    def limit(self) -> int: ...
 
 
 class Ledger(Protocol):

@@ -16,6 +16,23 @@ from xsell.measuring import records
 Record = dict[str, Any]
 
 
+# Stored objects never change: each one is read once per test process (the events bucket grows
+# through a session, with decide's request and served events on every decision).
+_read: dict[tuple[str, str, str], list[Record]] = {}
+
+
+def _records(s3: Any, bucket: str, key: str, etag: str) -> list[Record]:
+    cached = _read.get((bucket, key, etag))
+    if cached is None:
+        data = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        if key.endswith(".gz"):
+            data = gzip.decompress(data)
+        cached = _read[(bucket, key, etag)] = [
+            json.loads(line) for line in data.decode("utf-8").splitlines() if line
+        ]
+    return cached
+
+
 def all_records(bucket: str | None = None) -> list[tuple[str, Record]]:
     """(object key, record) for every stored event, in key order."""
     s3 = boto3.session.Session().client("s3")
@@ -23,20 +40,18 @@ def all_records(bucket: str | None = None) -> list[tuple[str, Record]]:
     out: list[tuple[str, Record]] = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=records.EVENTS_PREFIX):
         for item in page.get("Contents", []):
-            data = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-            if item["Key"].endswith(".gz"):
-                data = gzip.decompress(data)
-            out.extend((item["Key"], json.loads(line)) for line in data.decode("utf-8").splitlines() if line)
+            out.extend((item["Key"], record) for record in _records(s3, bucket, item["Key"], item["ETag"]))
     return out
 
 
 def wait_for(
     match: Callable[[Record], bool],
     count: int = 1,
-    timeout: float = 10,
+    timeout: float = 30,
     pause: Callable[[float], object] = time.sleep,
 ) -> list[tuple[str, Record]]:
-    """The stored records that ``match``, once there are at least ``count`` of them.
+    """The stored records that ``match``, once there are at least ``count`` of them (what there
+    is after ``timeout`` seconds otherwise: a generous bound, since a passing wait returns early).
 
     Browser tests pass a ``pause`` that keeps Playwright's event loop turning (its
     routes are served from the test's own thread)."""

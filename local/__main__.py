@@ -19,8 +19,14 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # SIGTERM stops the demo as cleanly as Ctrl-C
 
 
+# Lambda sends the functions' EMF metric lines to CloudWatch; in the demo they would flood the
+# terminal with JSON, so they are off unless asked for (POWERTOOLS_METRICS_DISABLED=false).
+METRICS_DISABLED = "POWERTOOLS_METRICS_DISABLED"
+
+
 def demo(customers: int) -> None:
     signal.signal(signal.SIGTERM, _interrupt)
+    os.environ.setdefault(METRICS_DISABLED, "true")
     from local.emulators import EmulatorError, Emulators
 
     emulators = Emulators()

@@ -68,4 +68,6 @@ def test_demo_prints_urls_serves_the_sites_and_stops_everything():
         rest, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0
     assert "xsell demo stopped." in rest
+    # The decide calls above counted metrics: the demo's terminal shows no EMF JSON.
+    assert '"_aws"' not in output + rest
     assert not any(_listening(p) for p in ports.values())

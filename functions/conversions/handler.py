@@ -15,8 +15,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from xsell import api_contract, env, observability, topology
 from xsell.http import error_response, register_domain_errors, text_body
-from xsell.measuring.conversions import SIGNATURE_HEADER, TIMESTAMP_HEADER, record_conversion
+from xsell.measuring.conversions import record_conversion
 from xsell.measuring.service import EventsUnavailable
+from xsell.server_calls import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 env.require(topology.FUNCTIONS["conversions"].env)
 logger = Logger(service="xsell-conversions")

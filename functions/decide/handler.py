@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 
 from xsell import api_contract, env, observability, topology
-from xsell.decisioning.request import SIGNATURE_HEADER, TIMESTAMP_HEADER, ServerSignature
+from xsell.decisioning.request import ServerSignature
 from xsell.decisioning.service import SnapshotCache, decide, instance_pool, preflight_origin
 from xsell.proxy import TEXT, ProxyRouter, Request, Response
+from xsell.server_calls import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

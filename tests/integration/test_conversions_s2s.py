@@ -31,7 +31,7 @@ import pytest
 
 from tests import decide_contract as contract
 from tests.stored_events import wait_for
-from xsell import env, signing
+from xsell import env, server_calls, signing
 from xsell.admin import audit
 from xsell.admin import operations as ops
 from xsell.admin.access import Principal
@@ -39,7 +39,6 @@ from xsell.dal import aws
 from xsell.dal import secrets as secret_store
 from xsell.decisioning import tokens
 from xsell.errors import Conflict
-from xsell.measuring import conversions
 from xsell.measuring.events import MAX_BROWSER_CONVERSIONS
 
 CUSTOMER = "C888001"
@@ -171,7 +170,7 @@ def test_the_python_example_of_the_docs_reports_a_conversion(local_system, key, 
 def test_the_worked_signature_of_the_docs_is_the_one_the_server_computes():
     text = DOCS.read_text(encoding="utf-8")
     body = '{"site":"tabi-web","ref":"eyJkIjoi...","order_id":"T-10023","value":12800,"currency":"JPY"}'
-    expected = conversions.signature(b"example-secret", 1764590400, body)
+    expected = server_calls.signature(b"example-secret", 1764590400, body)
     assert f"`{body}`" in text and f"`{expected}`" in text
 
 
@@ -188,13 +187,13 @@ def test_forged_stale_and_replayed_conversions_are_refused_with_a_clear_error(lo
         (tampered, signed_request(secret, body), 401, "signature_invalid"),  # signed one body, sent another
         (
             body,
-            signed_request(secret, body, now - conversions.SIGNATURE_WINDOW - 5),
+            signed_request(secret, body, now - server_calls.WINDOW - 5),
             401,
             "signature_expired",
         ),
         (
             body,
-            signed_request(secret, body, now + conversions.SIGNATURE_WINDOW + 5),
+            signed_request(secret, body, now + server_calls.WINDOW + 5),
             401,
             "signature_expired",
         ),
@@ -231,7 +230,7 @@ def test_forged_stale_and_replayed_conversions_are_refused_with_a_clear_error(lo
     assert post(local_system, "/v1/conversions", body, good)[0] == 200
     assert post(local_system, "/v1/conversions", body, good) == (
         409,
-        {"error": "replayed", "message": "this signed request was already received"},
+        {"error": "replayed", "message": "this signed request was already received: sign each call anew"},
     )
     # A retry, signed anew (another timestamp, so another signature): still the same order.
     again = signed_request(secret, body, int(good["X-Xsell-Timestamp"]) - 7)

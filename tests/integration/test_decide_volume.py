@@ -322,7 +322,7 @@ def test_erasure_removes_frequency_and_behaviour(local_system, world):
 
 
 def _signed_headers(secret: str, body: bytes, at: int | None = None) -> dict[str, str]:
-    from xsell.measuring.conversions import signature
+    from xsell.server_calls import signature
 
     timestamp = str(at if at is not None else int(time.time()))
     return {"X-Xsell-Timestamp": timestamp, "X-Xsell-Signature": signature(secret.encode(), timestamp, body)}

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 
 from tests import decide_contract as contract
-from xsell import signing
+from xsell import server_calls, signing
 from xsell.admin import operations as ops
 from xsell.admin.access import Principal
 from xsell.dal import secrets as secret_store
 from xsell.decisioning import tokens
 from xsell.errors import InvalidRequest, NotAllowed
-from xsell.measuring import conversions, records
+from xsell.measuring import records
 from xsell.measuring.events import Event, Order, Reason, Rejected, check
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
@@ -175,11 +175,11 @@ def test_stored_conversions_say_which_path_they_came_by():
 
 def test_the_server_signature_covers_the_timestamp_and_the_exact_body():
     body = json.dumps({"site": "tabi-web", "order_id": "O-1"})
-    mac = conversions.signature(b"secret", 1764590400, body)
-    assert len(mac) == 64 and mac == conversions.signature(b"secret", "1764590400", body.encode())
-    assert mac != conversions.signature(b"secret", 1764590401, body)
-    assert mac != conversions.signature(b"secret", 1764590400, body.replace("O-1", "O-2"))
-    assert mac != conversions.signature(b"other", 1764590400, body)
+    mac = server_calls.signature(b"secret", 1764590400, body)
+    assert len(mac) == 64 and mac == server_calls.signature(b"secret", "1764590400", body.encode())
+    assert mac != server_calls.signature(b"secret", 1764590401, body)
+    assert mac != server_calls.signature(b"secret", 1764590400, body.replace("O-1", "O-2"))
+    assert mac != server_calls.signature(b"other", 1764590400, body)
 
 
 class SigningBackend:

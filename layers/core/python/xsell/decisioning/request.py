@@ -20,12 +20,8 @@ def is_customer_id(value: str) -> bool:
     return _CUSTOMER.fullmatch(value) is not None
 
 
-# A call from a site's own server or app signs its exact body with the site's secret, in the
-# headers and format of server-to-server conversions (xsell.measuring.conversions).
-TIMESTAMP_HEADER = "x-xsell-timestamp"
-SIGNATURE_HEADER = "x-xsell-signature"
-TIMESTAMP_FORMAT = re.compile(r"^[0-9]{1,12}$")
-SIGNATURE_FORMAT = re.compile(r"^[0-9a-f]{64}$")
+# A call from a site's own server or app signs its exact body with the site's secret
+# (xsell.server_calls: its headers, format and checks).
 
 
 class ServerSignature(NamedTuple):

@@ -80,6 +80,14 @@ def seed_customers(bucket: str, count: int = DEFAULT_CUSTOMERS) -> list[ObjectRe
     ]
 
 
+def publish_affinity() -> dict[str, Any]:
+    """Run the nightly brand-affinity job once over the imported customers (in AWS a schedule
+    runs it): the affinity report has rows, and affinity-weighted campaigns their lifts."""
+    from xsell.reporting import affinity
+
+    return affinity.refresh()
+
+
 def showcase_customers(gateway_url: str, site_urls: dict[str, str], tries: int = 60) -> dict[str, str | None]:
     """For each demo site, the first demo customer decide gives a banner there (None if none of
     ``tries`` gets one): customer C000001 already uses every other brand, so sees nothing."""

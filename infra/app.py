@@ -128,6 +128,7 @@ def build(app: cdk.App, *, nag: bool = True) -> XsellApp:
         functions={
             **{n: f.function for n, f in api.functions.items()},
             "importer": ingest.importer.function,
+            "affinity": ingest.affinity.function,
         },
         import_queue=ingest.queue,
         import_dlq=ingest.dlq,

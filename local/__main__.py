@@ -50,6 +50,7 @@ def demo(customers: int) -> None:
         refs = seed.seed_customers(system.resources.drop_bucket, customers)
         seed.seed_events(system.resources.events_bucket)
         statuses = seed.wait_for_jobs(refs)
+        seed.publish_affinity()
         print(f"\nxsell demo is up ({time.monotonic() - started:.1f}s); imports: {', '.join(statuses)}\n")
         showcase = seed.showcase_customers(
             system.gateway.url, system.site_urls

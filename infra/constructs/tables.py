@@ -34,6 +34,7 @@ ITEM_ACTIONS = (
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
+    "dynamodb:Scan",  # the nightly affinity job's parallel Scan of profiles, nobody else's
     "dynamodb:UpdateItem",
 )
 # What a function needs of a customer-managed table key to read and write items.

@@ -15,6 +15,8 @@ from typing import Any
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda_event_sources as event_sources
@@ -41,6 +43,11 @@ IMPORTER_MEMORY_MB = 1769
 # Caps parallel imports so a burst of uploads cannot starve the decide path of
 # DynamoDB capacity; SQS simply holds the rest.
 IMPORTER_MAX_CONCURRENCY = 5
+# Brand affinity: a parallel Scan of the whole profile store once a night, at 02:00 Asia/Tokyo
+# (17:00 UTC: EventBridge rules run on UTC), after the night's compaction and most partner drops.
+AFFINITY_MEMORY_MB = 1024
+AFFINITY_TIMEOUT = Duration.minutes(15)
+AFFINITY_SCHEDULE_UTC = {"minute": "0", "hour": "17"}
 
 
 class IngestStack(Stack):
@@ -157,6 +164,27 @@ class IngestStack(Stack):
         grant_tracing(importer)
         self._acknowledge_prefix_wildcards(self.importer.role)
 
+        # Brand affinity from the profile store the imports fill (xsell.reporting.affinity).
+        self.affinity = PythonFunction(
+            self,
+            "Affinity",
+            spec=topology.FUNCTIONS["affinity"],
+            stage=stage,
+            environment=tables.environment(),
+            memory_size=AFFINITY_MEMORY_MB,
+            timeout=AFFINITY_TIMEOUT,
+            alarm_topic=alarm_topic,
+            encryption_key=encryption_key,
+        )
+        self._grant_affinity(tables)
+        self.affinity_schedule = events.Rule(
+            self,
+            "AffinitySchedule",
+            description=f"xsell {stage.name}: nightly brand affinity over the profile store",
+            schedule=events.Schedule.cron(**AFFINITY_SCHEDULE_UTC),
+            targets=[targets.LambdaFunction(self.affinity.function, retry_attempts=2)],
+        )
+
         # What the admin API may do in the drop bucket, published from the stack that
         # owns the bucket (the Api stack attaches it to the admin function's role):
         # sign partner upload URLs under incoming/ and read error reports.
@@ -222,6 +250,27 @@ class IngestStack(Stack):
         # Partner files and error reports under the stage's key (tables grant their own).
         if self.encryption_key is not None:
             grant_key_use(self.encryption_key, importer)
+
+    def _grant_affinity(self, tables: XsellTables) -> None:
+        """Least privilege for the affinity job: it reads profiles by Scan (keys and brand maps
+        only, by its projection) and publishes one config version as the system."""
+        fn = self.affinity.function
+        tables.grant(fn, "profiles", ["dynamodb:Scan"])
+        # A publish: the live version read by key and query, the version reserved (conditional
+        # put), its documents written in batches, the pointer moved (conditional update).
+        tables.grant(
+            fn,
+            "config",
+            [
+                "dynamodb:BatchWriteItem",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:UpdateItem",
+            ],
+        )
+        tables.grant(fn, "audit", ["dynamodb:PutItem"])
+        grant_tracing(fn)
 
     def _alarms(self, stage: StageConfig, topic: sns.ITopic) -> None:
         action = cw_actions.SnsAction(topic)

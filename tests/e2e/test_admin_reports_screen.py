@@ -119,3 +119,26 @@ def test_the_reports_screen_charts_the_funnel_ab_and_holdout(demo_system, page) 
     widths = arms.locator("rect").evaluate_all("rs => rs.map(r => Number(r.getAttribute('width')))")
     assert max(widths) > 0
     shoot(page, "reports-holdout-chart")
+
+
+def test_a_brand_marketer_reads_the_brand_affinity_of_their_brand(demo_system, page) -> None:
+    seed.publish_affinity()  # the nightly job, once: the demo customers' brand usage
+    sign_in(page, demo_system, user(demo_system, "affinity-hana", roles.BRAND_MARKETER, "hana"))
+    go(page, demo_system, "reports")
+    page.get_by_label("レポート", exact=True).select_option("affinity")
+    assert page.get_by_label("開始日").count() == 0  # computed nightly: no period to pick
+    page.get_by_role("button", name="表示").click()
+    table = page.locator("table[data-report=affinity]")
+    table.wait_for(timeout=30_000)
+    columns = table.locator("thead th").evaluate_all("ths => ths.map((th) => th.dataset.column)")
+    header = table.locator("thead th").all_inner_texts()
+    assert header[:3] == ["送客元ブランド", "送客先ブランド", "リフト(親和性)"]
+    rows = [row.locator("td").all_inner_texts() for row in table.locator("tbody tr").all()]
+    source, destination = columns.index("source_brand"), columns.index("destination_brand")
+    assert rows and all("hana" in (row[source], row[destination]) for row in rows)
+    lifts = _numbers(page, "affinity", "lift")
+    known = [x for x in lifts if x == x]  # NaN for a pair without enough customers
+    assert known and known == sorted(known, reverse=True)
+    assert "データ時点" in page.locator("p.meta").inner_text()
+    shoot(page, "reports-affinity")
+    axe(page, "reports-affinity")

@@ -116,12 +116,14 @@ def test_prod_athena_results_are_encrypted_with_the_key(prod: XsellApp, prod_tem
     assert _key_ref(prod) in as_json(encryption["KmsKey"])
 
 
-@pytest.mark.parametrize("name", ["decide", "collect", "conversions", "admin", "importer"])
+@pytest.mark.parametrize("name", ["decide", "collect", "conversions", "admin", "importer", "affinity"])
 def test_prod_functions_may_use_the_key_for_exactly_encrypt_and_decrypt(
     prod: XsellApp, prod_templates, name: str
 ) -> None:
     concern, fn = (
-        ("ingest", prod.ingest.importer) if name == "importer" else ("api", prod.api.functions[name])
+        ("ingest", getattr(prod.ingest, name))
+        if name in ("importer", "affinity")
+        else ("api", prod.api.functions[name])
     )
     policies = prod_templates[concern].find_resources(
         "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": logical_id(fn.role)}]}}

@@ -23,6 +23,7 @@ def _functions(xsell: XsellApp) -> dict[str, tuple[str, PythonFunction]]:
         "collect": ("api", xsell.api.functions["collect"]),
         "conversions": ("api", xsell.api.functions["conversions"]),
         "importer": ("ingest", xsell.ingest.importer),
+        "affinity": ("ingest", xsell.ingest.affinity),
     }
 
 
@@ -133,7 +134,7 @@ def test_secret_holds_a_generated_signing_key(xsell: XsellApp, templates: dict[s
 
 
 @pytest.mark.parametrize("variable", [xsell_env.SECRET, xsell_env.SITES_SECRET])
-@pytest.mark.parametrize("name", ["decide", "collect", "conversions", "admin", "importer"])
+@pytest.mark.parametrize("name", sorted(topology.FUNCTIONS))
 def test_each_secret_reaches_exactly_the_functions_that_need_it(
     xsell: XsellApp, templates: dict[str, Template], name: str, variable: str
 ) -> None:
@@ -179,3 +180,12 @@ def test_decide_may_update_its_own_state_items_of_profiles_only(
     for statement in on_profiles:  # nothing else that writes
         actions = as_json(statement["Action"])
         assert "PutItem" not in actions and "DeleteItem" not in actions and "BatchWriteItem" not in actions
+
+
+def test_affinity_runs_nightly_on_its_function(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    rules = templates["ingest"].find_resources("AWS::Events::Rule")
+    [rule] = rules.values()
+    assert rule["Properties"]["ScheduleExpression"] == "cron(0 17 * * ? *)"  # 02:00 Asia/Tokyo
+    [target] = rule["Properties"]["Targets"]
+    assert logical_id(xsell.ingest.affinity.function) in as_json(target["Arn"])
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == 2

@@ -71,6 +71,16 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
         ("queue", "sqs:ChangeMessageVisibility"),
         ("queue", "sqs:DeleteMessage"),
     },
+    # A Scan of keys and brand maps, and one publish as the system (no draft, no approval).
+    "affinity": {
+        ("profiles", "dynamodb:Scan"),
+        ("config", "dynamodb:BatchWriteItem"),
+        ("config", "dynamodb:GetItem"),
+        ("config", "dynamodb:PutItem"),
+        ("config", "dynamodb:Query"),
+        ("config", "dynamodb:UpdateItem"),
+        ("audit", "dynamodb:PutItem"),
+    },
     "admin": {
         ("config", "dynamodb:BatchWriteItem"),
         ("config", "dynamodb:GetItem"),
@@ -97,6 +107,8 @@ NEVER_FOR_DECIDE = {"dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:Delete
 def _function(xsell: XsellApp, name: str) -> tuple[str, PythonFunction]:
     if name == "importer":
         return "ingest", xsell.ingest.importer
+    if name == "affinity":
+        return "ingest", xsell.ingest.affinity
     return "api", xsell.api.functions[name]
 
 

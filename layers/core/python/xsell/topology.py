@@ -92,6 +92,12 @@ FUNCTIONS: dict[str, FunctionSpec] = {
             "Verifies the tag's measured events and writes them to the events stream",
         ),
         FunctionSpec(
+            "affinity",
+            # Scans profiles (keys and brand maps), publishes a config version, audited.
+            (env.PROFILES_TABLE, env.CONFIG_TABLE, env.AUDIT_TABLE),
+            "Counts brand affinity over the profile store nightly and publishes it with the config",
+        ),
+        FunctionSpec(
             "conversions",
             (env.COUNTERS_TABLE, env.EVENTS_STREAM, env.SECRET, env.SITES_SECRET),
             "Records conversions a destination site's server signs with its secret",

@@ -22,11 +22,22 @@ from typing import Any
 from xsell.admin import audit, documents
 from xsell.admin.access import Principal
 from xsell.admin.diff import changes as diff_changes
-from xsell.admin.documents import CAMPAIGN, CREATIVE, GROUP, KINDS, PARTNER, SITE, Context
+from xsell.admin.documents import (
+    AFFINITY,
+    CAMPAIGN,
+    COMPUTED_KINDS,
+    CREATIVE,
+    GROUP,
+    KINDS,
+    PARTNER,
+    SITE,
+    Context,
+)
 from xsell.dal import config as store
 from xsell.dal.config import Draft, Published
 from xsell.decisioning import catalog
 from xsell.errors import Conflict, InvalidRequest, NotAllowed, NotFound
+from xsell.reporting import affinity
 
 STALE_PUBLISH = dt.timedelta(minutes=2)  # a publish that died this long ago no longer holds its number
 SYSTEM = Principal(user="system", email="", role="group-admin", brand=None)
@@ -438,7 +449,7 @@ def preview(principal: Principal) -> dict[str, Any]:
 
 def _validate_version(docs: dict[tuple[str, str], dict[str, Any]]) -> None:
     """The new version as a whole: every campaign's sites, brands, creatives and ranks exist."""
-    by_kind: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in KINDS}
+    by_kind: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in (*KINDS, *COMPUTED_KINDS)}
     for (kind, doc_id), doc in docs.items():
         by_kind[kind][doc_id] = doc
     group = by_kind[GROUP].get(catalog.GROUP_ID, {})
@@ -458,6 +469,7 @@ def _validate_version(docs: dict[tuple[str, str], dict[str, Any]]) -> None:
             )
             for i in by_kind[CAMPAIGN]
         ),
+        *((AFFINITY, i, affinity.check) for i in by_kind[AFFINITY]),
     ]
     for kind, doc_id, check in checks:
         try:
@@ -549,7 +561,7 @@ def restore(principal: Principal, version: int, note: str = "") -> dict[str, Any
     }
     new_version = _write_version(ws, principal, old, header)
     now = _now().isoformat(timespec="seconds")
-    for key in sorted(set(ws.drafts) | set(old)):
+    for key in sorted(set(ws.drafts) | {k for k in old if k[0] not in COMPUTED_KINDS}):
         draft, published = ws.drafts.get(key), old.get(key)
         data = (published.draft or published.data) if published else (draft.data if draft else {})
         meta = {"updated_by": principal.email or principal.user, "updated_at": now, "restored_from": version}
@@ -578,6 +590,36 @@ def version_detail(principal: Principal, version: int) -> dict[str, Any]:
         if principal.covers(documents.brands_of(k, p.data, sites))
     ]
     return {**header, "documents": visible}
+
+
+# --- documents the system computes -----------------------------------------------------------
+
+
+def publish_computed(
+    kind: str,
+    doc_id: str,
+    data: dict[str, Any],
+    note: str,
+    same: Callable[[Mapping[str, Any], Mapping[str, Any]], bool] = lambda old, new: old == new,
+) -> int:
+    """Publish a document the system computes (one of ``COMPUTED_KINDS``, e.g. brand affinity)
+    as a new version: the live version's documents with this one set. Drafts stay as they are and
+    nothing waits for approval, since nothing a marketer wrote changes; audited as the system.
+    When ``same(live, data)`` the live version already says it: nothing is published and the
+    live version is returned."""
+    if kind not in COMPUTED_KINDS:
+        raise ValueError(f"{kind!r} is not a computed kind ({', '.join(COMPUTED_KINDS)})")
+    ws = Workspace.load(kinds=())
+    live = ws.live.get((kind, doc_id))
+    if live is not None and same(live.data, data):
+        return ws.version
+    docs = {**ws.live, (kind, doc_id): Published(kind, doc_id, data, None)}
+    _validate_version({key: p.data for key, p in docs.items()})
+    change = {"kind": kind, "id": doc_id, "action": "update" if live is not None else "create"}
+    header = {"note": _comment(note), "changes": [change], "held": []}
+    version = _write_version(ws, SYSTEM, docs, header)
+    audit.record(SYSTEM, "publish", f"version/{version}", None, detail={**header, "version": version})
+    return version
 
 
 # --- seeding ----------------------------------------------------------------------------------

@@ -27,7 +27,11 @@ from xsell.importing.datasets import DATASETS
 from xsell.vocabulary import PARTNER_ID_PATTERN
 
 SITE, CREATIVE, CAMPAIGN, GROUP, PARTNER = "site", "creative", "campaign", "group", "partner"
-KINDS = (SITE, CREATIVE, CAMPAIGN, GROUP, PARTNER)
+KINDS = (SITE, CREATIVE, CAMPAIGN, GROUP, PARTNER)  # what marketers draft and publish
+# Documents the system computes and publishes itself (xsell.admin.configs.publish_computed): never
+# drafted, carried by every publish like the rest of the live version.
+AFFINITY = catalog.AFFINITY_KIND  # brand affinity, xsell.reporting.affinity
+COMPUTED_KINDS = (AFFINITY,)
 PARTNER_ID = re.compile(PARTNER_ID_PATTERN)
 
 # The one definition of each template's fields: required or not, and the most characters

@@ -578,7 +578,8 @@ def compile_snapshot(
     )
 
 
-AFFINITY_ID = "brands"  # the one affinity document of a config version (kind "affinity")
+# The one brand affinity document of a config version (xsell.reporting.affinity publishes it).
+AFFINITY_KIND, AFFINITY_ID = "affinity", "brands"
 
 
 def compile_affinity(doc: Mapping[str, Any] | None) -> dict[tuple[str, str], float]:

@@ -81,7 +81,7 @@ class SnapshotCache:
                     documents.get("site", {}).values(),
                     documents.get("campaign", {}).values(),
                     documents.get("group", {}).get(catalog.GROUP_ID),
-                    documents.get("affinity", {}).get(catalog.AFFINITY_ID),
+                    documents.get(catalog.AFFINITY_KIND, {}).get(catalog.AFFINITY_ID),
                 )
             self._checked = now
             return self._snapshot

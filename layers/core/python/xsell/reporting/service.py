@@ -46,6 +46,9 @@ class Spec:
     params: tuple[str, ...]
     columns: tuple[str, ...]  # the CSV's columns, in order
     finish: Callable[[list[dict[str, Any]], dict[str, Any]], list[dict[str, Any]]] = lambda rows, _: rows
+    # A report read from the live config instead of the events (no SQL, no parameters): its rows
+    # for the brand scope ('' for all), and when they were computed.
+    read: Callable[[str], tuple[list[dict[str, Any]], str | None]] | None = None
 
 
 @dataclass
@@ -373,6 +376,46 @@ PAIR_COLUMNS = (
     "balance",
 )
 
+AFFINITY_COLUMNS = (
+    "source_brand",
+    "destination_brand",
+    "lift",
+    "both_customers",
+    "source_customers",
+    "destination_customers",
+    "p_destination_given_source",
+    "p_destination",
+    "customers",
+)
+
+
+def _read_affinity(brand: str) -> tuple[list[dict[str, Any]], str | None]:
+    """The brand pairs of the published affinity document, highest lift first, with the shares
+    that follow from their counts; only pairs that include ``brand`` when one is given."""
+    from xsell.dal import config as config_store
+    from xsell.decisioning.catalog import AFFINITY_ID, AFFINITY_KIND
+
+    doc = config_store.live_document(AFFINITY_KIND, AFFINITY_ID) or {}
+    customers = int(doc.get("customers") or 0)
+    rows = []
+    for pair in doc.get("pairs") or ():
+        if brand and brand not in (pair.get("source_brand"), pair.get("destination_brand")):
+            continue
+        n_a, n_b, n_ab = (
+            int(pair.get(k) or 0) for k in ("source_customers", "destination_customers", "both_customers")
+        )
+        rows.append(
+            {
+                **pair,
+                "p_destination_given_source": round(n_ab / n_a, 6) if n_a else None,
+                "p_destination": round(n_b / customers, 6) if customers else None,
+                "customers": customers,
+            }
+        )
+    rows.sort(key=lambda r: (r["lift"] is None, -(r["lift"] or 0), r["source_brand"], r["destination_brand"]))
+    return rows, doc.get("computed_at")
+
+
 _RANGE = ("from", "until", "click_window_days", "view_window_days")
 REPORTS: dict[str, Spec] = {
     spec.name: spec
@@ -396,6 +439,7 @@ REPORTS: dict[str, Spec] = {
             settlement.COLUMNS,
             _finish_settlement,
         ),
+        Spec("affinity", "Brand affinity", "", (), AFFINITY_COLUMNS, read=_read_affinity),
     )
 }
 
@@ -490,6 +534,8 @@ def run(
     """Run (or continue, with ``run`` in ``query``) one report for ``principal``."""
     report = spec(name)
     brand = scope(principal)
+    if report.read is not None:
+        return _read(report, brand, query)
     params = parse(report, query, now)
     runner = use or engine()
     if isinstance(runner, engines.DuckDBEngine):
@@ -541,6 +587,29 @@ def run(
     return {**answer, **done, "cached": False}
 
 
+def _read(report: Spec, brand: str, query: Mapping[str, str]) -> dict[str, Any]:
+    """A report read from the live config (:attr:`Spec.read`): answered at once, nothing cached."""
+    unknown = sorted(set(query) - {"run"})
+    if unknown:
+        raise InvalidRequest(f"unknown parameter {unknown[0]} (report {report.name} takes none)", unknown[0])
+    assert report.read is not None
+    rows, as_of = report.read(brand)
+    return {
+        "report": report.name,
+        "title": report.title,
+        "parameters": {},
+        "brand_scope": brand or None,
+        "data_as_of": as_of,
+        "status": "done",
+        "columns": list(report.columns),
+        "rows": [{c: row.get(c) for c in report.columns} for row in rows],
+        "engine": "config",
+        "seconds": 0.0,
+        "bytes_scanned": 0,
+        "cached": False,
+    }
+
+
 def as_csv(result: Mapping[str, Any]) -> bytes:
     """The report's rows as a spreadsheet-safe CSV (UTF-8 BOM, formulas neutralised)."""
     return to_csv(result["columns"], result["rows"])
@@ -548,5 +617,5 @@ def as_csv(result: Mapping[str, Any]) -> bytes:
 
 def filename(result: Mapping[str, Any]) -> str:
     p = result["parameters"]
-    span = p.get("month") or f"{p['from']}_{p['until']}"
+    span = p.get("month") or (f"{p['from']}_{p['until']}" if "from" in p else str(result["data_as_of"])[:10])
     return f"xsell-{result['report']}-{span}.csv"

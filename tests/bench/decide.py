@@ -7,6 +7,7 @@ import json
 import random
 import statistics
 import time
+import uuid
 from collections.abc import Iterator
 
 from xsell.decisioning import catalog, engine
@@ -115,13 +116,16 @@ E2E_CALLS = 800  # per config: medians of ~780 interleaved pairs are stable to a
 
 
 def run_e2e_ratio() -> Iterator[tuple[str, float, str]]:
-    """Decide through the local gateway vs its own two DynamoDB calls made bare.
+    """Decide through the local gateway vs its own storage calls made bare.
 
-    Its own calls: the ``BatchGetItem`` of the customer's profile and state and the state's
+    Its own calls: the ``BatchGetItem`` of the customer's profile and state, the state's
     ``UpdateItem`` (the visit, plus the chosen campaign's frequency count and condition when it
-    has one), built by the same DAL functions and sent with boto3's default client. So the
-    ratio is what the gateway, the handler, the choice and the shared limits' blocks (refills
-    included) add. For reference, the same decide against the generic pair — a ``GetItem`` of
+    has one), both built by the same DAL functions, and the ``PutRecordBatch`` of the decision's
+    request and served events (the funnel's first steps, built by
+    :func:`xsell.measuring.decisions.decision_lines`) to the same events stream, all sent with
+    boto3's default clients. So the ratio is what the gateway, the handler, the choice and the
+    shared limits' blocks (refills included) add to the storage work a decision cannot avoid.
+    For reference, the same decide against the generic pair — a ``GetItem`` of
     the profile and a one-attribute ``UpdateItem`` — the issue first described.
 
     Same DynamoDB Local, medians of interleaved calls, fresh customers (profile, no state yet),
@@ -138,9 +142,11 @@ def run_e2e_ratio() -> Iterator[tuple[str, float, str]]:
     from demo.brands import SLOT
     from local.lambda_runtime import handler_module
     from tests.bench.system import local_system
+    from xsell import env
     from xsell.admin import configs
     from xsell.dal import customers as customer_store
     from xsell.decisioning import catalog, volume
+    from xsell.measuring import decisions
     from xsell.models import Counter, Profile
 
     site = "hana-web"
@@ -151,6 +157,8 @@ def run_e2e_ratio() -> Iterator[tuple[str, float, str]]:
                 customer, group_rank="gold", attributes={"gender": "female"}, brands={"umi": {"used": 1}}
             ).save()
         bare = boto3.session.Session().client("dynamodb")  # boto3's default client
+        bare_stream = boto3.session.Session().client("firehose")
+        stream = env.get(env.EVENTS_STREAM)
         profiles, counters = Profile.Meta.table_name, Counter.Meta.table_name
         gateway = urlsplit(system.gateway.url)
         origin = system.site_urls["hana"]
@@ -168,6 +176,18 @@ def run_e2e_ratio() -> Iterator[tuple[str, float, str]]:
             bare.update_item(
                 TableName=profiles, **customer_store.visit_update(customer, site, visit, now, frequency)
             )
+            lines = decisions.decision_lines(
+                at=now,
+                decision_id=uuid.uuid4().hex,
+                site_id=site,
+                source_brand="hana",
+                slots=[SLOT],
+                served=[decisions.Served(SLOT, campaign, f"{campaign}-a", "tabi")],
+                customer_hash=customer,
+                device=None,
+            )
+            records = [{"Data": line} for line in lines]
+            bare_stream.put_record_batch(DeliveryStreamName=stream, Records=records)
             return time.perf_counter() - start
 
         def get_update(customer: str) -> float:

@@ -91,6 +91,7 @@ def build(app: cdk.App, *, nag: bool = True) -> XsellApp:
         tables=data.tables,
         alarm_topic=alerts.topic,
         encryption_key=data.key,
+        reports=analytics.reports,
         description="xsell: partner CSV import",
         **common,
     )

@@ -30,6 +30,7 @@ from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
@@ -40,6 +41,7 @@ from infra.constructs.buckets import log_bucket, secure_bucket
 from infra.constructs.python_function import log_retention
 from infra.constructs.tables import KEY_ACTIONS
 from infra.nag import acknowledge, arn_finding
+from xsell import env as xsell_env
 from xsell.measuring.records import ERROR_PREFIX, EVENTS_PREFIX, PARTITION_EXPRESSION, TIME_ZONE_NAME
 from xsell.reporting import engines, layout
 from xsell.reporting import sql as report_sql
@@ -66,6 +68,16 @@ class ReportsAccess:
     workgroup_arn: str
     database_name: str
     policy: iam.IManagedPolicy
+
+
+def grant_reports(fn: lambda_.IFunction, reports: ReportsAccess) -> None:
+    """Let ``fn`` run reports: the Analytics stack's managed policy (Athena workgroup, Glue
+    tables, events read, results) and where to find them."""
+    fn.add_environment(xsell_env.EVENTS_BUCKET, reports.events_bucket.bucket_name)
+    fn.add_environment(xsell_env.ATHENA_WORKGROUP, reports.workgroup_name)
+    fn.add_environment(xsell_env.GLUE_DATABASE, reports.database_name)
+    assert fn.role is not None
+    fn.role.add_managed_policy(reports.policy)
 
 
 def _columns(spec: dict[str, str]) -> list[glue.CfnTable.ColumnProperty]:

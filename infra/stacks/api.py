@@ -32,7 +32,7 @@ from infra.config import StageConfig
 from infra.constructs.python_function import PythonFunction, grant_tracing, log_retention
 from infra.constructs.tables import XsellTables, grant_key_use
 from infra.nag import acknowledge
-from infra.stacks.analytics import ReportsAccess
+from infra.stacks.analytics import ReportsAccess, grant_reports
 from xsell import env as xsell_env
 from xsell import topology
 from xsell.dal import counters, customers
@@ -110,7 +110,7 @@ class ApiStack(Stack):
             admin_fn.add_environment(xsell_env.TAG_URL, f"https://{stage.domains.cdn}/tag/tag.js")
             admin_fn.add_environment(xsell_env.API_URL, f"https://{stage.domains.cdn}")
         if reports is not None:
-            self._grant_reports(admin_fn, reports)
+            grant_reports(admin_fn, reports)
 
         self.api = self._rest_api(stage, encryption_key)
         self.validator = self.api.add_request_validator(
@@ -150,15 +150,6 @@ class ApiStack(Stack):
             "exactly that role.",
         )
         CfnOutput(self, "ApiUrl", value=self.api.url)
-
-    def _grant_reports(self, fn: lambda_.IFunction, reports: ReportsAccess) -> None:
-        """Reports: the Analytics stack's managed policy (Athena workgroup, Glue tables, events read,
-        results) and where to find them."""
-        fn.add_environment(xsell_env.EVENTS_BUCKET, reports.events_bucket.bucket_name)
-        fn.add_environment(xsell_env.ATHENA_WORKGROUP, reports.workgroup_name)
-        fn.add_environment(xsell_env.GLUE_DATABASE, reports.database_name)
-        assert fn.role is not None
-        fn.role.add_managed_policy(reports.policy)
 
     def _grant(
         self,

@@ -31,6 +31,7 @@ from infra.constructs.buckets import log_bucket, secure_bucket
 from infra.constructs.python_function import PythonFunction, grant_tracing
 from infra.constructs.tables import KEY_ACTIONS, XsellTables, grant_key_use
 from infra.nag import acknowledge, arn_finding
+from infra.stacks.analytics import ReportsAccess, grant_reports
 from xsell import env as xsell_env
 from xsell import topology
 from xsell.dal import customers
@@ -60,6 +61,7 @@ class IngestStack(Stack):
         tables: XsellTables,
         alarm_topic: sns.ITopic,
         encryption_key: kms.IKey | None = None,
+        reports: ReportsAccess | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -177,6 +179,8 @@ class IngestStack(Stack):
             encryption_key=encryption_key,
         )
         self._grant_affinity(tables)
+        if reports is not None:  # what referrals showed: the brand-pair report
+            grant_reports(self.affinity.function, reports)
         self.affinity_schedule = events.Rule(
             self,
             "AffinitySchedule",

@@ -189,3 +189,10 @@ def test_affinity_runs_nightly_on_its_function(xsell: XsellApp, templates: dict[
     [target] = rule["Properties"]["Targets"]
     assert logical_id(xsell.ingest.affinity.function) in as_json(target["Arn"])
     assert target["RetryPolicy"]["MaximumRetryAttempts"] == 2
+
+
+def test_affinity_may_run_the_brand_pair_report(xsell: XsellApp, templates: dict[str, Template]) -> None:
+    variables = _props(xsell, templates, "affinity")["Environment"]["Variables"]
+    assert {xsell_env.ATHENA_WORKGROUP, xsell_env.GLUE_DATABASE, xsell_env.EVENTS_BUCKET} <= set(variables)
+    role = templates["ingest"].find_resources("AWS::IAM::Role")[logical_id(xsell.ingest.affinity.role)]
+    assert logical_id(xsell.analytics.reports.policy) in as_json(role["Properties"]["ManagedPolicyArns"])

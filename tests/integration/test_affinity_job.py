@@ -100,7 +100,8 @@ def test_the_job_publishes_the_lifts_of_the_whole_store(local_system, customers_
             both[(a, b)],
         )
         expected = round(both[(a, b)] * total / (users[a] * users[b]), 4) if users[a] >= 30 else None
-        assert pair["lift"] == expected, (a, b)
+        assert pair["usage_lift"] == expected, (a, b)
+        assert pair["lift"] == (pair["observed_lift"] if pair["lift_source"] == "observed" else expected)
     # What decide compiles from it: every pair with a lift.
     assert compile_affinity(doc) == {k: p["lift"] for k, p in pairs.items() if p["lift"] is not None}
     entries = config_store_audit(published["version"])
@@ -195,3 +196,32 @@ def test_the_document_records_when_and_over_how_many(local_system):
     tally = affinity.tally([{"brands": {"a": {"used": True}}}] * 40)
     doc = affinity.document(tally, dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.timezone(dt.timedelta(hours=9))))
     assert doc["computed_at"] == "2026-11-30T17:00:00+00:00" and doc["customers"] == 40 and doc["pairs"] == []
+
+
+def test_with_enough_referrals_a_pair_takes_the_lift_its_referrals_showed(
+    local_system, customers_imported, tokens
+):
+    seed.seed_events(local_system.resources.events_bucket)  # a few weeks of referrals and orders
+    today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=9)).date()
+    status, body = get(
+        local_system, tokens["admin"], f"/reports/pairs?from={today - dt.timedelta(days=29)}&until={today}"
+    )
+    report = json.loads(body)["rows"]
+    referrals = sum(r["referrals_sent"] for r in report)
+    conversions = sum(r["conversions"] for r in report)
+    assert status == 200 and referrals and conversions
+    busiest = max(report, key=lambda r: r["referrals_sent"])
+    quiet = min(report, key=lambda r: r["referrals_sent"])
+    assert busiest["referrals_sent"] > quiet["referrals_sent"]
+
+    affinity.refresh(min_referrals=busiest["referrals_sent"])  # only the busiest pair has enough
+    doc = config_store.live_document(AFFINITY_KIND, AFFINITY_ID)
+    pairs = {(p["source_brand"], p["destination_brand"]): p for p in doc["pairs"]}
+    top = pairs[(busiest["source_brand"], busiest["destination_brand"])]
+    expected = (busiest["conversions"] / busiest["referrals_sent"]) / (conversions / referrals)
+    assert top["lift_source"] == "observed" and top["referrals"] == busiest["referrals_sent"]
+    assert top["lift"] == top["observed_lift"] == round(expected, 4)
+    others = [p for p in pairs.values() if p["referrals"] < busiest["referrals_sent"]]
+    assert others
+    assert all(p["lift_source"] in ("usage", None) and p["lift"] == p["usage_lift"] for p in others)
+    assert compile_affinity(doc)[(busiest["source_brand"], busiest["destination_brand"])] == top["lift"]

@@ -158,3 +158,31 @@ def test_a_campaign_with_a_bad_affinity_option_is_refused():
     with pytest.raises(InvalidRequest) as caught:
         catalog.validate_campaign(_campaign("to-tabi", "tabi", weight_by_affinity="yes"))
     assert caught.value.field == "campaign.weight_by_affinity"
+
+
+def test_observed_lift_by_hand():
+    seen = {
+        ("hana", "tabi"): affinity.Observed(referrals=1000, conversions=40),  # 4 %
+        ("tabi", "hana"): affinity.Observed(referrals=600, conversions=6),  # 1 %
+        ("umi", "hana"): affinity.Observed(referrals=400, conversions=14),  # 3.5 %, too few referrals
+    }
+    # All referrals: 60 conversions of 2,000 = 3 %.
+    lifts = affinity.observed_lifts(seen, min_referrals=500)
+    assert lifts == {("hana", "tabi"): pytest.approx(4 / 3), ("tabi", "hana"): pytest.approx(1 / 3)}
+    assert affinity.observed_lifts({("a", "b"): affinity.Observed(800, 0)}, min_referrals=500) == {}
+    assert affinity.observed_lifts({}, min_referrals=1) == {}
+
+
+def test_the_published_lift_is_the_observed_one_where_referrals_suffice():
+    counted = affinity.tally(PROFILES * 10)  # enough customers for usage lifts
+    seen = {("hana", "tabi"): affinity.Observed(1000, 30), ("tabi", "hana"): affinity.Observed(10, 5)}
+    moment = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    doc = affinity.document(counted, moment, seen, min_referrals=500)
+    pairs = {(p["source_brand"], p["destination_brand"]): p for p in doc["pairs"]}
+    ab, ba = pairs[("hana", "tabi")], pairs[("tabi", "hana")]
+    observed = round((30 / 1000) / (35 / 1010), 4)
+    assert (ab["lift_source"], ab["observed_lift"], ab["referrals"]) == ("observed", observed, 1000)
+    assert ab["lift"] == ab["observed_lift"] != ab["usage_lift"]
+    assert (ba["lift_source"], ba["observed_lift"], ba["lift"]) == ("usage", None, ba["usage_lift"])
+    affinity.check(doc)
+    assert catalog.compile_affinity(doc)[("hana", "tabi")] == ab["observed_lift"]

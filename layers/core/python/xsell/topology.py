@@ -96,6 +96,8 @@ FUNCTIONS: dict[str, FunctionSpec] = {
             # Scans profiles (keys and brand maps), publishes a config version, audited.
             (env.PROFILES_TABLE, env.CONFIG_TABLE, env.AUDIT_TABLE),
             "Counts brand affinity over the profile store nightly and publishes it with the config",
+            # The brand-pair report of the last 30 days: the lifts referrals showed.
+            optional_env=(env.EVENTS_BUCKET, env.ATHENA_WORKGROUP, env.GLUE_DATABASE),
         ),
         FunctionSpec(
             "conversions",

@@ -1,14 +1,21 @@
 // Builds the admin SPA into admin_spa/dist with esbuild:
 //
-//   index.html   the shell: loads app.css, boot.js and app.js, no inline script (the CloudFront CSP forbids it)
-//   boot.js      tiny, run first: starts config.json and the first screen's API reads (src/boot.js)
-//   app.js       the app (ES module; screens that are rarely used may come as chunk-*.js)
-//   app.css      every style, none inline
-//   sizes.json   gzip bytes of what loads before sign-in
+//   index.html       the shell: loads app.css, boot and app, no inline script (the CloudFront CSP
+//                    forbids it); the chunks app imports are named in <link rel=modulepreload>, so
+//                    the browser fetches them alongside app instead of after it
+//   boot-<hash>.js   tiny, run first: starts config.json and the first screen's API reads (src/boot.js)
+//   app-<hash>.js    the shell, sign-in, home and the lists (ES module, src/main.js)
+//   chunk-<hash>.js  the screens fetched the first time they are shown (app.js `lazyScreen`), and
+//                    the code app shares with them
+//   app.css          every style, none inline
+//   sizes.json       gzip bytes of every file, and `initial`: what loads before sign-in
 //
+// Every script name carries a hash of its content: a tab opened before a deploy never mixes its
+// own chunks with the new ones (a screen it has not loaded yet is gone, and retrying reloads it).
 // The creative preview imports tag/src/render.ts: the real tag renderer, bundled in.
 import { build } from "esbuild";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+import { basename } from "node:path";
 import { gzipSync } from "node:zlib";
 
 const here = (p) => new URL(p, import.meta.url).pathname;
@@ -16,7 +23,7 @@ const out = here("./dist/");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-await build({
+const result = await build({
   entryPoints: { app: here("./src/main.js"), boot: here("./src/boot.js") },
   outdir: out,
   bundle: true,
@@ -24,15 +31,51 @@ await build({
   splitting: true,
   format: "esm",
   target: ["es2022"],
+  entryNames: "[name]-[hash]",
   chunkNames: "chunk-[hash]",
   legalComments: "none",
   sourcemap: false,
+  metafile: true,
 });
-copyFileSync(here("./src/app.css"), out + "app.css");
-copyFileSync(here("./src/index.html"), out + "index.html");
 
+const outputs = result.metafile.outputs;
+/** The output file of an entry point (by its `entryPoints` key). */
+const entry = (name) => {
+  const found = Object.keys(outputs).find((file) => outputs[file].entryPoint === `admin_spa/src/${name}`);
+  if (!found) throw new Error(`esbuild wrote no output for src/${name}`);
+  return found;
+};
+/** `file` and every file it imports statically, transitively: what loads with it. */
+const staticClosure = (file, seen = new Set()) => {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  for (const imported of outputs[file].imports) {
+    if (imported.kind === "import-statement" && !imported.external) staticClosure(imported.path, seen);
+  }
+  return seen;
+};
+const app = entry("main.js");
+const boot = entry("boot.js");
+const bootFiles = staticClosure(boot);
+if (bootFiles.size !== 1) throw new Error("boot.js must import nothing: its own request would come first");
+const preloads = [...staticClosure(app)].filter((file) => file !== app).map((file) => basename(file));
+
+const template = readFileSync(here("./src/index.html"), "utf8");
+const scripts = '<script type="module" src="boot.js"></script>\n<script type="module" src="app.js"></script>\n';
+if (!template.includes(scripts)) throw new Error("src/index.html no longer loads boot.js then app.js");
+const index = template.replace(
+  scripts,
+  `<script type="module" src="${basename(boot)}"></script>\n<script type="module" src="${basename(app)}"></script>\n` +
+    preloads.map((file) => `<link rel="modulepreload" href="${file}">\n`).join(""),
+);
+writeFileSync(out + "index.html", index);
+copyFileSync(here("./src/app.css"), out + "app.css");
+
+const gz = (name) => gzipSync(readFileSync(out + name), { level: 9 }).length;
 const sizes = {};
 for (const name of readdirSync(out)) {
-  if (/\.(js|css|html)$/.test(name)) sizes[name] = gzipSync(readFileSync(out + name), { level: 9 }).length;
+  if (/\.(js|css|html)$/.test(name)) sizes[name] = gz(name);
 }
+const initial = ["app.css", basename(boot), basename(app), ...preloads];
+sizes.initial = initial.reduce((sum, name) => sum + sizes[name], 0);
 writeFileSync(out + "sizes.json", JSON.stringify(sizes, null, 2) + "\n");

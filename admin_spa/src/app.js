@@ -6,23 +6,27 @@ import { lang, setLang, t } from "./i18n.js";
 import { route, href } from "./router.js";
 import { api } from "./api.js";
 import { claims, me, reauth, setTokens, signOut, signedIn, tokens } from "./auth/session.js";
-import { ErrorBox, useLoad } from "./components.js";
+import { ErrorBox, lazyScreen, useLoad } from "./components.js";
 import { SignIn } from "./screens/signin.js";
 import { Home } from "./screens/home.js";
 import { Campaigns } from "./screens/campaigns.js";
-import { CampaignEdit } from "./screens/campaign.js";
 import { Creatives } from "./screens/creatives.js";
-import { CreativeEdit } from "./screens/creative.js";
-import { Publish } from "./screens/publish.js";
-import { Versions } from "./screens/versions.js";
-import { Imports } from "./screens/imports.js";
-import { Volume } from "./screens/volume.js";
-import { Tag } from "./screens/tag.js";
-import { Preview } from "./screens/preview.js";
-import { Audit } from "./screens/audit.js";
-import { Users } from "./screens/users.js";
-import { Settings } from "./screens/settings.js";
-import { Reports } from "./screens/reports.js";
+
+// The screens a tab opens on most (home and the lists boot.js reads ahead) are in app.js; every
+// other screen is fetched the first time it is shown (its own chunk, see build.mjs), so the
+// editors, the tag renderer, the targeting builder and the report charts never delay the first screen.
+const CampaignEdit = lazyScreen(() => import("./screens/campaign.js").then((m) => m.CampaignEdit));
+const CreativeEdit = lazyScreen(() => import("./screens/creative.js").then((m) => m.CreativeEdit));
+const Publish = lazyScreen(() => import("./screens/publish.js").then((m) => m.Publish));
+const Versions = lazyScreen(() => import("./screens/versions.js").then((m) => m.Versions));
+const Imports = lazyScreen(() => import("./screens/imports.js").then((m) => m.Imports));
+const Volume = lazyScreen(() => import("./screens/volume.js").then((m) => m.Volume));
+const Tag = lazyScreen(() => import("./screens/tag.js").then((m) => m.Tag));
+const Preview = lazyScreen(() => import("./screens/preview.js").then((m) => m.Preview));
+const Audit = lazyScreen(() => import("./screens/audit.js").then((m) => m.Audit));
+const Users = lazyScreen(() => import("./screens/users.js").then((m) => m.Users));
+const Settings = lazyScreen(() => import("./screens/settings.js").then((m) => m.Settings));
+const Reports = lazyScreen(() => import("./screens/reports.js").then((m) => m.Reports));
 
 const NAV = [
   ["", "nav.home"],

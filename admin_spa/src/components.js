@@ -58,15 +58,61 @@ export function ErrorBox({ error, retry }) {
   </div>`;
 }
 
+/** The loading notice: data and screens that are still on their way. */
+export function Loading() {
+  return html`<p class="notice loading" role="status" data-state="loading"><span class="spinner" aria-hidden="true"></span>${t("state.loading")}</p>`;
+}
+
+/**
+ * A screen whose code is fetched the first time it is shown: `load` is a dynamic import, which
+ * the build turns into a chunk of its own, so the first screen a tab opens on waits only for the
+ * code it shows. Until the chunk is there the loading notice shows; if it cannot be fetched, the
+ * error notice, whose retry reloads the page (after a deploy the old chunks are gone, and only
+ * the new app knows the new ones). Once loaded, the screen renders at once, every time.
+ * @template P
+ * @param {() => Promise<import("preact").ComponentType<P>>} load
+ * @returns {import("preact").FunctionComponent<P>}
+ */
+export function lazyScreen(load) {
+  /** @type {import("preact").ComponentType<P> | null} */
+  let loaded = null;
+  /** @type {Promise<unknown> | null} */
+  let pending = null;
+  const fetchOnce = () =>
+    (pending ||= load().then(
+      (component) => (loaded = component),
+      (error) => {
+        pending = null;
+        throw error;
+      },
+    ));
+  return function LazyScreen(props) {
+    const [error, setError] = useState(/** @type {unknown} */ (null));
+    const [, setReady] = useState(false);
+    useEffect(() => {
+      if (loaded) return undefined;
+      let shown = true;
+      fetchOnce().then(
+        () => shown && setReady(true),
+        (failure) => shown && setError(failure),
+      );
+      return () => {
+        shown = false;
+      };
+    }, []);
+    if (loaded) return html`<${loaded} ...${props} />`;
+    if (error) return html`<${ErrorBox} error=${error} retry=${() => location.reload()} />`;
+    return html`<${Loading} />`;
+  };
+}
+
 /**
  * The four states of a screen's data: loading, error, empty, success.
  * @template T
  * @param {{load: Load<T>, retry?: () => void, empty?: (data: T) => boolean, emptyText?: string, children: (data: T) => any}} props
  */
 export function Loadable({ load, retry, empty, emptyText, children }) {
-  if (load.status === "loading") {
-    return html`<p class="notice loading" role="status" data-state="loading"><span class="spinner" aria-hidden="true"></span>${t("state.loading")}</p>`;
-  }
+  if (load.status === "loading") return html`<${Loading} />`;
   if (load.status === "error") return html`<${ErrorBox} error=${load.error} retry=${retry} />`;
   const isEmpty = empty ? empty(load.data) : Array.isArray(load.data) && load.data.length === 0;
   if (isEmpty) return html`<p class="notice empty" data-state="empty">${emptyText || t("state.empty")}</p>`;

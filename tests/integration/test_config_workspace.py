@@ -28,3 +28,68 @@ def test_a_list_answers_as_the_full_workspace_describes_each_document(local_syst
         assert shown, kind
         assert [d["id"] for d in listed] == shown, kind
         assert listed == [configs.describe(full, ADMIN, kind, d["id"]) for d in listed], kind
+
+
+def _counting_version_reads(monkeypatch) -> list[int]:
+    """The versions whose documents are read from the table from now on."""
+    reads: list[int] = []
+    items = store._version_items
+
+    def counted(version: int):
+        reads.append(version)
+        return items(version)
+
+    monkeypatch.setattr(store, "_version_items", counted)
+    return reads
+
+
+def test_a_live_version_is_read_from_the_table_once_and_a_new_one_as_soon_as_it_is_live(
+    local_system, monkeypatch
+):
+    from tests.configs import put_unchecked
+
+    store.workspace([GROUP])  # whatever was read before: the live version is in memory now
+    reads = _counting_version_reads(monkeypatch)
+    version, published, _ = store.workspace(KINDS)
+    assert reads == []
+    assert published == store.load_published(version)  # load_published itself always reads
+    assert reads == [version]
+
+    newer = put_unchecked({}, note="test: a version read once")
+    assert newer == version + 1
+    reads.clear()  # publishing read the old version
+    again, republished, _ = store.workspace(KINDS)
+    assert (again, reads) == (newer, [newer])
+    store.workspace([CAMPAIGN])
+    assert reads == [newer]  # the second time: from memory
+    assert republished == store.load_published(newer)
+
+
+def test_what_a_workspace_gives_may_be_changed_without_changing_the_next(local_system):
+    version, published, _ = store.workspace([GROUP])
+    key = next(iter(published))
+    published[key].data["changed by the caller"] = True
+    if published[key].draft is not None:
+        published[key].draft["changed by the caller"] = True
+    published.clear()
+    _, fresh, _ = store.workspace([GROUP])
+    assert fresh == store.load_published(version)
+    assert "changed by the caller" not in fresh[key].data
+
+
+def test_only_the_last_versions_are_kept_and_reset_forgets_them(local_system, monkeypatch):
+    from tests.configs import put_unchecked
+    from xsell.dal import aws
+
+    first = store.workspace([GROUP])[0]
+    for n in range(store.LIVE_VERSIONS_KEPT):
+        put_unchecked({}, note=f"test: keep {n}")
+        store.workspace([GROUP])
+    kept = store._live_versions()
+    assert len(kept) == store.LIVE_VERSIONS_KEPT
+    assert all(version > first for _, version in kept)
+
+    reads = _counting_version_reads(monkeypatch)
+    aws.reset()
+    version = store.workspace([GROUP])[0]
+    assert reads == [version]  # the clients' endpoints may have changed: so may the tables

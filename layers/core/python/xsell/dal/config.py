@@ -102,14 +102,55 @@ def load(version: int) -> dict[str, dict[str, dict[str, Any]]]:
     return documents
 
 
-def load_published(version: int) -> dict[DocKey, Published]:
-    """Every document of ``version`` with the draft it was published from (to restore drafts)."""
+# One stored document of a version as read: (kind, id, data JSON, meta JSON).
+_Stored = tuple[str, str, str | None, str | None]
+
+
+def _stored_version(version: int) -> tuple[_Stored, ...]:
+    return tuple(
+        (kind, doc_id, (item.get("data") or {}).get("S"), (item.get("meta") or {}).get("S"))
+        for kind, doc_id, item in _version_items(version)
+    )
+
+
+def _published(stored: Iterable[_Stored]) -> dict[DocKey, Published]:
+    """Fresh objects every time: callers may change what they are given."""
     found: dict[DocKey, Published] = {}
-    for kind, doc_id, item in _version_items(version):
-        data = _json(item, "data") or {}
-        draft_form = (_json(item, "meta") or {}).get("draft")
+    for kind, doc_id, data_json, meta_json in stored:
+        data = json.loads(data_json) if data_json else {}
+        draft_form = (json.loads(meta_json) if meta_json else {}).get("draft")
         found[(kind, doc_id)] = Published(kind, doc_id, data, draft_form if draft_form is not None else data)
     return found
+
+
+def load_published(version: int) -> dict[DocKey, Published]:
+    """Every document of ``version`` with the draft it was published from (to restore drafts)."""
+    return _published(_stored_version(version))
+
+
+LIVE_VERSIONS_KEPT = 2  # the live version and the one before it, across a publish
+
+
+@aws.cached
+def _live_versions() -> dict[tuple[str, int], tuple[_Stored, ...]]:
+    """Versions read after the pointer named them, by (table, number). Such a version is whole
+    and never written again (a new publish takes the next number), so a warm instance reads it
+    once; forgotten with the clients (:func:`xsell.dal.aws.reset`), as a new local system's
+    tables start again at version 1."""
+    return {}
+
+
+def _load_live_published(version: int) -> dict[DocKey, Published]:
+    """:func:`load_published` for a ``version`` the pointer named: from memory after the first read."""
+    kept = _live_versions()
+    key = (_table(), version)
+    stored = kept.get(key)
+    if stored is None:
+        stored = _stored_version(version)
+        kept[key] = stored
+        for old in list(kept)[:-LIVE_VERSIONS_KEPT]:
+            kept.pop(old, None)
+    return _published(stored)
 
 
 def live_document(kind: str, doc_id: str) -> dict[str, Any] | None:
@@ -363,7 +404,9 @@ def _pool() -> ThreadPoolExecutor:
 
 def workspace(kinds: Iterable[str]) -> tuple[int, dict[DocKey, Published], dict[DocKey, Draft]]:
     """The live version number, its documents and every draft of ``kinds``, in about one round
-    trip's time: the pointer and the drafts' queries go out side by side, then the version's.
+    trip's time: the pointer and the drafts' queries go out side by side; the version's
+    documents are read once per instance (see :func:`_live_versions`), after the pointer names
+    a version this instance has not read yet.
 
     The admin page's screens each need all of these; one after the other they cost a round
     trip to DynamoDB apiece.
@@ -372,6 +415,6 @@ def workspace(kinds: Iterable[str]) -> tuple[int, dict[DocKey, Published], dict[
     _client()  # made once, here, rather than by several threads at once
     pointer = pool.submit(live_version)
     per_kind = [pool.submit(drafts, kind) for kind in kinds]
-    published = load_published(pointer.result())
+    published = _load_live_published(pointer.result())
     found = {(d.kind, d.doc_id): d for future in per_kind for d in future.result()}
     return pointer.result(), published, found

@@ -95,6 +95,56 @@ def test_funnel_matches_hand_counts(engine):
     assert result["data_as_of"] and result["status"] == "done"
 
 
+@pytest.mark.parametrize("mode", ["json", "parquet", "mixed"])
+def test_an_order_delivered_twice_and_reported_again_counts_once(tmp_path, mode):
+    """Firehose may deliver a record twice (the same event id and time), and a brand may report an
+    order again later with another value: the order counts once, from its first report."""
+    fx.write_dir(tmp_path)
+    o3 = next(rec for _, rec in fx.EVENTS if rec["order_id"] == "O3")
+    again = {**o3, "event_id": "f" * 32, "received_at": "2026-11-11T05:01:00.000+00:00", "value": 9999.0}
+    extra = fx.by_folder([("2026-11-11", dict(o3)), ("2026-11-11", again)])["2026-11-11"]
+    (tmp_path / "events" / "dt=2026-11-11" / "xsell-events-2-2026-11-11.gz").write_bytes(extra)
+    runner = engines.DuckDBEngine(engines.DirStore(tmp_path))
+    if mode == "parquet":
+        assert runner.compact_finished(fx.NOW)
+    else:
+        if mode == "mixed":
+            assert runner.compact("2026-11-01") and runner.compact("2026-11-10")
+        runner.compact_finished = lambda *a, **k: []
+    service.CACHE.clear()
+    rows = _run(runner, "funnel")["rows"]
+    got = {
+        tuple(r[c] for c in service.FUNNEL_COLUMNS[:7]): (r["click_conversions"], r["revenue"]) for r in rows
+    }
+    expected = {k: (v[5], v[8]) for k, v in fx.EXPECTED_FUNNEL.items()}
+    assert got == expected
+
+
+def test_duckdb_results_are_plain_values(tmp_path):
+    """Dates, times and decimals come back as ISO texts and floats; other values as DuckDB gives them."""
+    runner = engines.DuckDBEngine(engines.DirStore(tmp_path))
+    result = runner.execute(
+        "SELECT DATE '2026-11-11' AS d, TIMESTAMP '2026-11-11 01:02:03' AS ts, "
+        "CAST(1.25 AS DECIMAL(10, 2)) AS money, CAST(:n AS BIGINT) AS n, 'x' AS s, "
+        "CAST(NULL AS DATE) AS nothing, 0.5E0 AS f, true AS yes",
+        {"n": 7},
+        engines.Scan("2026-11-11", "2026-11-11"),
+    )
+    assert result.rows == [
+        {
+            "d": "2026-11-11",
+            "ts": "2026-11-11T01:02:03",
+            "money": 1.25,
+            "n": 7,
+            "s": "x",
+            "nothing": None,
+            "f": 0.5,
+            "yes": True,
+        }
+    ]
+    assert isinstance(result.rows[0]["money"], float)
+
+
 def test_funnel_click_window_is_configurable(engine):
     # With a 1-day window c1's order (25 h after the click) is no longer click-through, and the
     # impression is older than the 1-day view window too: not credited at all.

@@ -323,7 +323,11 @@ class DuckDBEngine:
             names = set(sql.parameters(text))
             cursor = con.execute(query, {k: v for k, v in params.items() if k in names})
             columns = [d[0] for d in cursor.description]
-            rows = [dict(zip(columns, _plain_row(row), strict=True)) for row in cursor.fetchall()]
+            convert = [n for n, d in enumerate(cursor.description) if str(d[1]) not in _PLAIN_TYPES]
+            fetched = cursor.fetchall()
+            if convert:
+                fetched = [_plain_row(row, convert) for row in fetched]
+            rows = [dict(zip(columns, row, strict=True)) for row in fetched]
         finally:
             con.close()
         return Result(columns, rows, self.name, time.perf_counter() - started)
@@ -403,8 +407,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _plain_row(row: Sequence[Any]) -> list[Any]:
-    return [_plain(v) for v in row]
+# Result types DuckDB hands to Python as values JSON takes as they are: their columns are not
+# converted value by value (a report returns thousands of rows).
+_PLAIN_TYPES = frozenset(
+    ("VARCHAR", "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "DOUBLE", "FLOAT")
+)
+
+
+def _plain_row(row: Sequence[Any], convert: Sequence[int]) -> list[Any]:
+    """``row`` with the values of the ``convert`` columns made plain (dates, times, decimals)."""
+    values = list(row)
+    for n in convert:
+        values[n] = _plain(values[n])
+    return values
 
 
 # --- Athena -----------------------------------------------------------------------------------

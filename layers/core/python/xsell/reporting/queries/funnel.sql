@@ -39,25 +39,34 @@ reports AS (
     view_ts, view_campaign_id, view_creative_id, view_site_id, view_source_brand, view_device
   FROM latest
 ),
--- one row per order (destination brand + order id): its first report (by time, then event id),
--- picked with two aggregations rather than a window over every order (much faster in DuckDB)
-first_time AS (
-  SELECT destination_brand, order_id, min(event_ts) AS first_ts
+-- one row per order (destination brand + order id): its first report (by time, then event id).
+-- Nearly every order is reported once; only the few reported more often (browser and server,
+-- or again later) are ranked, so the common case costs one aggregation and no window or join.
+repeated AS (
+  SELECT destination_brand, order_id
   FROM reports
   GROUP BY destination_brand, order_id
-),
-first_report AS (
-  SELECT r.destination_brand, r.order_id, min(r.event_id) AS first_id
-  FROM reports AS r
-  JOIN first_time AS f
-    ON f.destination_brand = r.destination_brand AND f.order_id = r.order_id AND f.first_ts = r.event_ts
-  GROUP BY r.destination_brand, r.order_id
+  HAVING count(*) > 1
 ),
 orders AS (
-  SELECT r.*
+  SELECT event_id, event_ts, day, destination_brand, order_id, value, channel,
+    click_ts, click_campaign_id, click_creative_id, click_site_id, click_source_brand, click_device,
+    view_ts, view_campaign_id, view_creative_id, view_site_id, view_source_brand, view_device
   FROM reports AS r
-  JOIN first_report AS f
-    ON f.destination_brand = r.destination_brand AND f.order_id = r.order_id AND f.first_id = r.event_id
+  WHERE NOT EXISTS (
+    SELECT 1 FROM repeated AS d WHERE d.destination_brand = r.destination_brand AND d.order_id = r.order_id
+  )
+  UNION ALL
+  SELECT event_id, event_ts, day, destination_brand, order_id, value, channel,
+    click_ts, click_campaign_id, click_creative_id, click_site_id, click_source_brand, click_device,
+    view_ts, view_campaign_id, view_creative_id, view_site_id, view_source_brand, view_device
+  FROM (
+    SELECT r.*,
+      row_number() OVER (PARTITION BY r.destination_brand, r.order_id ORDER BY r.event_ts, r.event_id) AS nth
+    FROM reports AS r
+    JOIN repeated AS d ON d.destination_brand = r.destination_brand AND d.order_id = r.order_id
+  ) AS ranked
+  WHERE nth = 1
 ),
 judged AS (
   SELECT o.*,
@@ -101,17 +110,19 @@ counted AS (
   FROM credited
   GROUP BY 1, 2, 3, 4, 5, 6, 7
 )
+-- Summed counts are cast to BIGINT, which Trino's sum of a bigint is anyway (DuckDB's is a 128-bit
+-- integer, slow to hand to Python).
 SELECT
   day, campaign_id, creative_id, site_id, source_brand, destination_brand, device,
-  sum(requests) AS requests,
-  sum(served) AS served,
-  sum(impressions) AS impressions,
-  sum(clicks) AS clicks,
-  sum(holdout_exposures) AS holdout_exposures,
+  CAST(sum(requests) AS BIGINT) AS requests,
+  CAST(sum(served) AS BIGINT) AS served,
+  CAST(sum(impressions) AS BIGINT) AS impressions,
+  CAST(sum(clicks) AS BIGINT) AS clicks,
+  CAST(sum(holdout_exposures) AS BIGINT) AS holdout_exposures,
   CAST(sum(clicks) AS DOUBLE) / nullif(sum(impressions), 0) AS ctr,
-  sum(click_conversions) AS click_conversions,
-  sum(view_conversions) AS view_conversions,
-  sum(s2s_conversions) AS s2s_conversions,
+  CAST(sum(click_conversions) AS BIGINT) AS click_conversions,
+  CAST(sum(view_conversions) AS BIGINT) AS view_conversions,
+  CAST(sum(s2s_conversions) AS BIGINT) AS s2s_conversions,
   CAST(sum(click_conversions) AS DOUBLE) / nullif(sum(clicks), 0) AS cvr_per_click,
   CAST(sum(click_conversions) + sum(view_conversions) AS DOUBLE) / nullif(sum(impressions), 0) AS cvr_per_impression,
   sum(revenue) AS revenue

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+import uuid
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -21,3 +23,17 @@ def call(system: Any, token: str, method: str, path: str, body: Any = None) -> t
             return response.status, response.read()
     except urllib.error.HTTPError as err:
         return err.code, err.read()
+
+
+def sign_in_users(system: Any, prefix: str, users: Iterable[tuple[str, str, str | None]]) -> dict[str, str]:
+    """ID tokens of new users of the local pool, by name: ``(name, role, brand)`` each, with a
+    unique e-mail under ``prefix`` so that tests never share a user."""
+    from demo.users import PASSWORD
+
+    pool, tag = system.user_pool, uuid.uuid4().hex[:6]
+    tokens = {}
+    for name, role, brand in users:
+        email = f"{prefix}-{name}-{tag}@xsell.example"
+        pool.create_user(email, PASSWORD, role, brand)
+        tokens[name] = pool.sign_in(email, PASSWORD)["id_token"]
+    return tokens

@@ -37,6 +37,15 @@ ITEM_ACTIONS = (
     "dynamodb:Scan",  # the nightly affinity job's parallel Scan of profiles, nobody else's
     "dynamodb:UpdateItem",
 )
+# Publishing a config version: the live version read by key and query, the version reserved (a
+# conditional put), its documents written in batches, the pointer moved (a conditional update).
+CONFIG_PUBLISH_ACTIONS = (
+    "dynamodb:BatchWriteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+)
 # What a function needs of a customer-managed table key to read and write items.
 KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 

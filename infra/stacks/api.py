@@ -30,7 +30,7 @@ from constructs import Construct
 
 from infra.config import StageConfig
 from infra.constructs.python_function import PythonFunction, grant_tracing, log_retention
-from infra.constructs.tables import XsellTables, grant_key_use
+from infra.constructs.tables import CONFIG_PUBLISH_ACTIONS, XsellTables, grant_key_use
 from infra.nag import acknowledge
 from infra.stacks.analytics import ReportsAccess, grant_reports
 from xsell import env as xsell_env
@@ -193,19 +193,8 @@ class ApiStack(Stack):
         tables.grant(decide, "counters", ["dynamodb:GetItem"], leading_keys=(counters.QUOTA_PREFIX,))
 
         admin = self.functions["admin"]
-        # Drafts, approvals and publishing: conditional puts and updates, one batch write of the
-        # new version's documents, reads by key and by query.
-        tables.grant(
-            admin.function,
-            "config",
-            [
-                "dynamodb:BatchWriteItem",
-                "dynamodb:GetItem",
-                "dynamodb:PutItem",
-                "dynamodb:Query",
-                "dynamodb:UpdateItem",
-            ],
-        )
+        # Drafts and approvals (conditional puts and updates of draft items) and publishing.
+        tables.grant(admin.function, "config", CONFIG_PUBLISH_ACTIONS)
         # Import jobs: one by key (and the writer lease), listings from the two named indexes.
         tables.grant(
             admin.function,

@@ -29,7 +29,7 @@ from constructs import Construct
 from infra.config import StageConfig
 from infra.constructs.buckets import log_bucket, secure_bucket
 from infra.constructs.python_function import PythonFunction, grant_tracing
-from infra.constructs.tables import KEY_ACTIONS, XsellTables, grant_key_use
+from infra.constructs.tables import CONFIG_PUBLISH_ACTIONS, KEY_ACTIONS, XsellTables, grant_key_use
 from infra.nag import acknowledge, arn_finding
 from infra.stacks.analytics import ReportsAccess, grant_reports
 from xsell import env as xsell_env
@@ -260,19 +260,7 @@ class IngestStack(Stack):
         only, by its projection) and publishes one config version as the system."""
         fn = self.affinity.function
         tables.grant(fn, "profiles", ["dynamodb:Scan"])
-        # A publish: the live version read by key and query, the version reserved (conditional
-        # put), its documents written in batches, the pointer moved (conditional update).
-        tables.grant(
-            fn,
-            "config",
-            [
-                "dynamodb:BatchWriteItem",
-                "dynamodb:GetItem",
-                "dynamodb:PutItem",
-                "dynamodb:Query",
-                "dynamodb:UpdateItem",
-            ],
-        )
+        tables.grant(fn, "config", CONFIG_PUBLISH_ACTIONS)
         tables.grant(fn, "audit", ["dynamodb:PutItem"])
         grant_tracing(fn)
 

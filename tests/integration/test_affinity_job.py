@@ -9,7 +9,6 @@ import csv
 import datetime as dt
 import io
 import json
-import uuid
 from collections import Counter
 from itertools import permutations
 from typing import Any
@@ -18,7 +17,7 @@ import boto3
 import pytest
 
 from demo import seed
-from demo.users import PASSWORD
+from tests.admin_api import sign_in_users
 from tests.integration.test_reports_api import get
 from xsell import env, roles
 from xsell.admin import configs
@@ -48,13 +47,8 @@ def customers_imported(local_system) -> None:
 
 @pytest.fixture(scope="module")
 def tokens(local_system) -> dict[str, str]:
-    pool, tag = local_system.user_pool, uuid.uuid4().hex[:6]
-    found = {}
-    for name, role, brand in (("admin", roles.GROUP_ADMIN, None), ("tabi", roles.BRAND_MARKETER, "tabi")):
-        email = f"affinity-{name}-{tag}@xsell.example"
-        pool.create_user(email, PASSWORD, role, brand)
-        found[name] = pool.sign_in(email, PASSWORD)["id_token"]
-    return found
+    users = (("admin", roles.GROUP_ADMIN, None), ("tabi", roles.BRAND_MARKETER, "tabi"))
+    return sign_in_users(local_system, "affinity", users)
 
 
 def by_hand() -> tuple[int, Counter, Counter]:

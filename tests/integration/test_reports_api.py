@@ -7,26 +7,20 @@ import io
 import json
 import urllib.error
 import urllib.request
-import uuid
 from typing import Any
 
 import pytest
 
 from demo import seed
-from demo.users import PASSWORD
+from tests.admin_api import sign_in_users
 from xsell import roles
 
 
 @pytest.fixture(scope="module")
 def tokens(local_system) -> dict[str, str]:
     seed.seed_events(local_system.resources.events_bucket)
-    pool, tag = local_system.user_pool, uuid.uuid4().hex[:6]
-    found = {}
-    for name, role, brand in (("admin", roles.GROUP_ADMIN, None), ("umi", roles.BRAND_MARKETER, "umi")):
-        email = f"reports-{name}-{tag}@xsell.example"
-        pool.create_user(email, PASSWORD, role, brand)
-        found[name] = pool.sign_in(email, PASSWORD)["id_token"]
-    return found
+    users = (("admin", roles.GROUP_ADMIN, None), ("umi", roles.BRAND_MARKETER, "umi"))
+    return sign_in_users(local_system, "reports", users)
 
 
 def get(system: Any, token: str, path: str) -> tuple[int, bytes]:

@@ -182,7 +182,14 @@ def run_e2e_ratio() -> Iterator[tuple[str, float, str]]:
                 site_id=site,
                 source_brand="hana",
                 slots=[SLOT],
-                served=[decisions.Served(SLOT, campaign, f"{campaign}-a", "tabi")],
+                served=[
+                    decisions.Served(
+                        SLOT,
+                        campaign.campaign_id,
+                        campaign.creatives[0].creative_id,
+                        campaign.destination_brand,
+                    )
+                ],
                 customer_hash=customer,
                 device=None,
             )

@@ -69,7 +69,7 @@ _ID = re.compile(CUSTOMER_ID_PATTERN)
 
 
 def customer_id(raw: str, ctx: ParseContext) -> str:
-    value = to_ascii(raw)
+    value = raw if raw.isascii() else raw.translate(_ASCII_FORMS)  # to_ascii, inlined: once per row
     if _ID.fullmatch(value) is None:
         raise BadValue("customer id must be 1-128 letters, digits or _.:@-")
     return value
@@ -236,11 +236,23 @@ class Column:
     parse: Parser
     required: bool = False
     aliases: tuple[str, ...] = ()
+    # Values repeat across rows (genders, years, dates, prefectures, brands): each distinct
+    # value is parsed once per file and context. Only for parsers whose result depends on
+    # nothing but the value and the context.
+    repeats: bool = False
 
 
 def normalise_header(name: str) -> str:
     """How header names are compared: NFKC (full-width letters), trimmed, case-folded."""
     return unicodedata.normalize("NFKC", name).strip().strip("\ufeff\u200b").casefold()
+
+
+MEMO_VALUES = 4096  # distinct values remembered per repeating column and file
+
+
+# One column's check, ready for every row: (position, field, header as written, parser,
+# required, accepted value -> parsed result or None when the column does not repeat).
+_Step = tuple[int, str, str, Parser, bool, "dict[str, object] | None"]
 
 
 @dataclass(frozen=True)
@@ -250,6 +262,22 @@ class Layout:
     columns: tuple[tuple[int, str, Column], ...]  # (position, header as written, column)
     extras: tuple[tuple[int, str], ...]  # (position, attribute name): unknown columns kept
     width: int  # number of columns up to the last named one
+    # The steps for the context rows were last checked with: (context, steps).
+    _bound: list[tuple[ParseContext | None, tuple[_Step, ...]]] = field(
+        default_factory=lambda: [(None, ())], init=False, repr=False, compare=False
+    )
+
+    def steps(self, ctx: ParseContext) -> tuple[_Step, ...]:
+        """The column checks for rows read with ``ctx``; remembered values start afresh for a
+        new context (a different day or brand list can change a result)."""
+        bound_ctx, steps = self._bound[0]
+        if bound_ctx is not ctx:
+            steps = tuple(
+                (position, col.field, header, col.parse, col.required, {} if col.repeats else None)
+                for position, header, col in self.columns
+            )
+            self._bound[0] = (ctx, steps)
+        return steps
 
 
 @dataclass(frozen=True)
@@ -318,24 +346,33 @@ class Dataset:
         self, values: list[str], layout: Layout, ctx: ParseContext
     ) -> tuple[Record, list[RowError]]:
         """A record (blank optional cells are None), or the reasons the row is rejected."""
-        count = len(values)
-        if count != layout.width and (count < layout.width or any(v.strip() for v in values[layout.width :])):
-            reason = f"the row has {count} values but the header has {layout.width} columns"
+        count, width = len(values), layout.width
+        if count != width and (count < width or any(v.strip() for v in values[width:])):
+            reason = f"the row has {count} values but the header has {width} columns"
             return {}, [RowError("", "", reason)]
         record: Record = {}
         errors: list[RowError] = []
-        for position, header, col in layout.columns:
+        for position, name, header, parse, required, memo in layout.steps(ctx):
             raw = values[position].strip()
             if not raw:
-                if col.required:
+                if required:
                     errors.append(RowError(header, "", "required value is empty"))
                 else:
-                    record[col.field] = None
+                    record[name] = None
                 continue
+            if memo is not None:
+                value = memo.get(raw)
+                if value is not None:
+                    record[name] = value
+                    continue
             try:
-                record[col.field] = col.parse(raw, ctx)
+                value = parse(raw, ctx)
             except BadValue as exc:
                 errors.append(RowError(header, raw, exc.reason))
+                continue
+            record[name] = value
+            if memo is not None and value is not None and len(memo) < MEMO_VALUES:
+                memo[raw] = value
         if layout.extras:
             extra = {}
             for position, name in layout.extras:
@@ -380,11 +417,13 @@ DATASETS: dict[str, Dataset] = {
             (
                 CUSTOMER_ID,
                 Column("group_rank", text(32), aliases=("グループランク", "rank", "ランク")),
-                Column("gender", enum(GENDERS, "female, male, other, unknown"), aliases=("性別",)),
-                Column("birth_year", birth_year, aliases=("生年", "生まれ年")),
-                Column("age_band", age_band, aliases=("年代",)),
-                Column("prefecture", prefecture, aliases=("都道府県",)),
-                Column("member_since", date, aliases=("入会日",)),
+                Column(
+                    "gender", enum(GENDERS, "female, male, other, unknown"), aliases=("性別",), repeats=True
+                ),
+                Column("birth_year", birth_year, aliases=("生年", "生まれ年"), repeats=True),
+                Column("age_band", age_band, aliases=("年代",), repeats=True),
+                Column("prefecture", prefecture, aliases=("都道府県",), repeats=True),
+                Column("member_since", date, aliases=("入会日",), repeats=True),
             ),
             may_keep_unknown=True,
         ),
@@ -392,9 +431,9 @@ DATASETS: dict[str, Dataset] = {
             "brand_usage",
             (
                 CUSTOMER_ID,
-                Column("brand", brand, required=True, aliases=("ブランド",)),
-                Column("first_used", date, aliases=("初回利用日",)),
-                Column("last_purchase", date, aliases=("最終購入日",)),
+                Column("brand", brand, required=True, aliases=("ブランド",), repeats=True),
+                Column("first_used", date, aliases=("初回利用日",), repeats=True),
+                Column("last_purchase", date, aliases=("最終購入日",), repeats=True),
                 Column("ltv", yen, aliases=("LTV", "累計購入額")),
                 Column("brand_rank", text(32), aliases=("ブランドランク",)),
             ),
@@ -405,7 +444,7 @@ DATASETS: dict[str, Dataset] = {
             "optouts",
             (
                 CUSTOMER_ID,
-                Column("brand", optout_brand, aliases=("ブランド", "対象ブランド")),
+                Column("brand", optout_brand, aliases=("ブランド", "対象ブランド"), repeats=True),
             ),
             key_fields=("customer_id", "brand"),
         ),

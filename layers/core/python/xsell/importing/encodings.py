@@ -27,6 +27,9 @@ CP932 = "cp932"
 EUC_JP = "euc_jp"
 BOM = codecs.BOM_UTF8
 
+# How error messages name each codec.
+_NAMES = {UTF8: "UTF-8", CP932: "Shift_JIS (CP932)", EUC_JP: "EUC-JP"}
+
 # What partners may write in their settings -> the codec we decode with.
 ALIASES = {
     "auto": AUTO,
@@ -73,13 +76,15 @@ class LineDecoder:
         """Text of one line, and why it cannot be trusted (None when it can)."""
         if line.isascii():
             return line.decode("ascii"), None
-        if self.encoding == UTF8:
-            return self._expect_utf8(line)
-        if self.encoding == CP932:
+        encoding = self.encoding
+        if encoding == AUTO:
+            return self._detect(line)
+        if encoding == CP932:
             return self._expect_cp932(line)
-        if self.encoding == EUC_JP:
-            return self._expect(line, EUC_JP, "EUC-JP")
-        return self._detect(line)
+        try:  # UTF-8 or EUC-JP, settled: the usual line decodes at the first try
+            return line.decode(encoding), None
+        except UnicodeDecodeError:
+            return self._expect(line, encoding, _NAMES[encoding])
 
     def _detect(self, line: bytes) -> Decoded:
         try:
@@ -104,23 +109,20 @@ class LineDecoder:
         self.encoding = CP932
         return text, None
 
-    def _expect_utf8(self, line: bytes) -> Decoded:
-        return self._expect(line, UTF8, "UTF-8")
-
     def _expect_cp932(self, line: bytes) -> Decoded:
         # Valid UTF-8 with non-ASCII characters is practically never real CP932 text
         # (CP932 lead bytes 0x81-0x9F are UTF-8 continuation bytes): a UTF-8 line
         # pasted into a Shift_JIS file would otherwise decode silently as mojibake.
         try:
-            line.decode(UTF8)
+            text = line.decode(UTF8)
         except UnicodeDecodeError:
             pass
         else:
-            return (
-                line.decode(UTF8),
-                "UTF-8 text in a Shift_JIS (CP932) file: the file mixes encodings",
-            )
-        return self._expect(line, CP932, "Shift_JIS (CP932)")
+            return text, "UTF-8 text in a Shift_JIS (CP932) file: the file mixes encodings"
+        try:
+            return line.decode(CP932), None
+        except UnicodeDecodeError:
+            return self._expect(line, CP932, _NAMES[CP932])
 
     def _expect(self, line: bytes, codec: str, name: str) -> Decoded:
         try:

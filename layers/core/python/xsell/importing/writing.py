@@ -25,15 +25,16 @@ from xsell.importing.merging import (
     ErasureRow,
     OptOutRow,
     Outcome,
-    ProfileRow,
     Stamp,
     Write,
+    profile_row,
 )
 
 THREADS = 8
 BATCH_ROWS = 100  # rows per task: one BatchGetItem of up to 100 customers, puts of 25
 MAX_IN_FLIGHT = 16
 
+_ABSENT = object()
 _USAGE_FIELDS = {
     "first_used": "first_used",
     "last_purchase": "last_purchase",
@@ -50,14 +51,10 @@ def to_write(dataset: str, record: Record, line: int) -> Write:
         extra = record.get(EXTRA)
         if isinstance(extra, dict):
             attributes.update(extra)
-        rank = record.get("group_rank")
-        return ProfileRow(
-            customer_id,
-            line,
-            attributes=attributes,
-            group_rank=str(rank) if rank is not None else None,
-            sets_group_rank="group_rank" in record,
-        )
+        rank = record.get("group_rank", _ABSENT)
+        if rank is _ABSENT:
+            return profile_row(customer_id, line, attributes, None, False)
+        return profile_row(customer_id, line, attributes, str(rank) if rank is not None else None, True)
     if dataset == "brand_usage":
         usage = {dst: record[src] for src, dst in _USAGE_FIELDS.items() if record.get(src) is not None}
         return BrandUsageRow(customer_id, line, str(record["brand"]), usage)

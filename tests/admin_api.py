@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from typing import Any
 
 
-def call(system: Any, token: str, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
+def call(
+    system: Any, token: str, method: str, path: str, body: Any = None, timeout: float = 30
+) -> tuple[int, bytes]:
     """``(status, raw body)`` of ``method /admin/v1<path>``; HTTP errors are answers too."""
     request = urllib.request.Request(
         f"{system.gateway.url}/admin/v1{path}",
@@ -19,7 +21,7 @@ def call(system: Any, token: str, method: str, path: str, body: Any = None) -> t
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as err:
         return err.code, err.read()

@@ -27,7 +27,6 @@ import re
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 import uuid
@@ -37,6 +36,7 @@ from typing import Any
 
 from demo.users import PASSWORD
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.http_stub import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "admin_spa" / "dist"
@@ -167,14 +167,8 @@ def static_server(body: bytes) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/campaigns.html"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(Handler) as url:
+        yield f"{url}/campaigns.html"
 
 
 def time_to_rows(browser: Any, url: str, init_script: str = "") -> float:

@@ -17,6 +17,7 @@ import boto3
 import pytest
 
 from demo import seed
+from local import lambda_runtime
 from tests.admin_api import sign_in_users
 from tests.integration.test_reports_api import get
 from xsell import env, roles
@@ -26,16 +27,6 @@ from xsell.dal import customers
 from xsell.decisioning.catalog import AFFINITY_ID, AFFINITY_KIND, compile_affinity
 from xsell.errors import InvalidRequest
 from xsell.reporting import affinity
-
-
-class Context:
-    aws_request_id = "affinity-test"
-    function_name = "xsell-affinity"
-    memory_limit_in_mb = 1024
-    invoked_function_arn = "arn:aws:lambda:ap-northeast-1:000000000000:function:xsell-affinity"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 900_000
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +63,9 @@ def by_hand() -> tuple[int, Counter, Counter]:
 
 
 def run_job() -> dict[str, Any]:
-    from functions.affinity import handler
-
-    return handler.lambda_handler({"source": "aws.events"}, Context())
+    """The affinity function as its nightly rule invokes it."""
+    published: dict[str, Any] = lambda_runtime.invoke("affinity", {"source": "aws.events"})
+    return published
 
 
 def test_the_job_publishes_the_lifts_of_the_whole_store(local_system, customers_imported):

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import html
-import http.server
 import json
 import posixpath
 import re
@@ -156,18 +155,7 @@ def static_rows_page(campaigns: list[dict[str, Any]]) -> bytes:
 
 @contextlib.contextmanager
 def static_server(body: bytes) -> Iterator[str]:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    with serve(Handler) as url:
+    with serve(lambda path: ("text/html; charset=utf-8", body, {})) as url:
         yield f"{url}/campaigns.html"
 
 

@@ -54,22 +54,10 @@ def recorded(monkeypatch) -> dict[str, list[Any]]:
 def upstream() -> Iterator[str]:
     """An origin for the proxy mount: answers JSON with a header and a Date of its own."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def answer(path: str) -> tuple[str, bytes, dict[str, str]]:
+        return "application/json", b'{"path": "%s"}' % path.encode(), {"X-Upstream": "yes"}
 
-        def do_GET(self) -> None:  # noqa: N802
-            body = b'{"path": "%s"}' % self.path.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("X-Upstream", "yes")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    with serve(Handler) as url:
+    with serve(answer, protocol="HTTP/1.1") as url:
         yield url
 
 

@@ -304,7 +304,7 @@ class AnalyticsStack(Stack):
                 partition_keys=[glue.CfnTable.ColumnProperty(name="dt", type="string")],
                 parameters={
                     "classification": "parquet",
-                    "parquet.compression": "ZSTD",
+                    "parquet.compression": layout.COMPRESSION[name],
                     **_projection(location),
                 },
                 storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
@@ -457,7 +457,9 @@ class AnalyticsStack(Stack):
                     role_arn=role.role_arn,
                     input=json.dumps(
                         {
-                            "QueryString": report_sql.athena_compaction(table, layout.TOUCH_LOOKBACK_DAYS),
+                            "QueryString": report_sql.athena_compaction(
+                                table, layout.TOUCH_LOOKBACK_DAYS, layout.REPEAT_LOOKBACK_DAYS
+                            ),
                             "WorkGroup": workgroup,
                             "QueryExecutionContext": {"Database": database},
                         }

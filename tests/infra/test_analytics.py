@@ -10,7 +10,7 @@ from aws_cdk.assertions import Template
 from infra.app import XsellApp
 from tests.infra.conftest import only
 from xsell import env as xsell_env
-from xsell.reporting import engines
+from xsell.reporting import engines, layout
 from xsell.reporting import sql as report_sql
 
 
@@ -38,6 +38,8 @@ def test_tables_project_dt_partitions_without_a_crawler(templates: dict[str, Tem
             **engines.ROLLUP_COLUMNS,
         }[name]
         assert columns == set(expected)
+        if name != "events_json":  # Athena's INSERT INTO compresses as the table property says
+            assert params["parquet.compression"] == layout.COMPRESSION[name]
         if name in engines.ROLLUP_COLUMNS:
             assert f"rollups/{name}/dt=${{dt}}/" in json.dumps(params["storage.location.template"])
             assert "Parquet" in table["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"]

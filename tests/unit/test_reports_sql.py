@@ -304,16 +304,79 @@ def test_compacted_files_have_the_glue_tables_columns_in_order(tmp_path):
         query = f"SELECT * FROM read_parquet('{path}', hive_partitioning = false) LIMIT 0"
         names = [d[0] for d in con.execute(query).description]
         assert names == list(expected[table]), table
+        codecs = con.execute(f"SELECT DISTINCT compression FROM parquet_metadata('{path}')").fetchall()
+        assert codecs == [(layout.COMPRESSION[table],)], table  # as the Glue table declares it
     # the day's orders with their latest touches: O1 (twice), O2, O3 and O6 on 11-11
     path = files["conversion_touches"]
     touches = con.execute(
-        "SELECT order_id, click_campaign_id, view_creative_id "
+        "SELECT order_id, click_campaign_id, view_creative_id, prev_day "
         f"FROM read_parquet('{path}') ORDER BY order_id, event_ts"
     ).fetchall()
     assert touches == [
-        ("O1", "camp-a", "a1"),
-        ("O1", "camp-a", "a1"),
-        ("O2", None, "a2"),
-        ("O3", "camp-a", "a2"),
-        ("O6", None, None),  # its click was on 11-01, not compacted here
+        ("O1", "camp-a", "a1", None),
+        ("O1", "camp-a", "a1", "2026-11-11"),  # reported again five minutes later
+        ("O2", None, "a2", None),
+        ("O3", "camp-a", "a2", None),
+        ("O6", None, None, None),  # its click was on 11-01, not compacted here
     ]
+
+
+def test_reports_with_every_day_compacted_do_not_plan_the_raw_events():
+    """With raw=False the text reads only the compacted tables (the sections between the `raw days`
+    markers are left out), and a report that does not read `events` does not get it."""
+    for name in sql.REPORT_QUERIES:
+        full, compacted = sql.load(name), sql.load(name, raw=False)
+        assert "events_json" in full and "events_json" not in compacted, name
+        assert "raw days" not in compacted, name
+        sql.for_duckdb(compacted)
+    assert "events AS (" not in sql.load("funnel") and "events_parquet" not in sql.load("funnel", raw=False)
+    assert "events AS (" in sql.load("ab", raw=False)
+
+
+# O3 (first reported on 11-11) is reported again on 11-12 with another value.
+_AGAIN = {"received_at": "2026-11-12T06:00:00.000+00:00", "value": 9999.0, "event_id": "e" * 32}
+
+
+@pytest.mark.parametrize(
+    ("compacted", "in_order"),
+    [
+        ((), True),
+        (("2026-11-01", "2026-11-10", "2026-11-11", "2026-11-12"), True),
+        (("2026-11-01", "2026-11-10", "2026-11-11"), True),
+        (("2026-11-01", "2026-11-10", "2026-11-12"), False),
+    ],
+    ids=["json", "parquet", "first-compacted", "repeat-compacted-first"],
+)
+def test_an_order_reported_again_on_a_later_day_counts_once_in_a_period(tmp_path, compacted, in_order):
+    """An order counts once in a period, on the day of its first report in it: with both days in
+    the period only 11-11 counts it; a period starting on 11-12 counts the later report. The same
+    whichever of the two days are compacted, even when the later day was compacted while the
+    earlier one was not (its rows then know nothing of the earlier report)."""
+    fx.write_dir(tmp_path)
+    o3 = next(rec for _, rec in fx.EVENTS if rec["order_id"] == "O3")
+    extra = fx.by_folder([("2026-11-12", {**o3, **_AGAIN})])["2026-11-12"]
+    (tmp_path / "events" / "dt=2026-11-12" / "xsell-events-2-2026-11-12.gz").write_bytes(extra)
+    runner = engines.DuckDBEngine(engines.DirStore(tmp_path))
+    for day in compacted:
+        assert runner.compact(day)
+    runner.compact_finished = lambda *a, **k: []
+
+    def conversions(**period):
+        service.CACHE.clear()
+        rows = _run(runner, "funnel", **period)["rows"]
+        return {
+            tuple(r[c] for c in service.FUNNEL_COLUMNS[:7]): (r["click_conversions"], r["revenue"])
+            for r in rows
+            if r["click_conversions"] or r["view_conversions"]
+        }
+
+    # the whole period: exactly the fixture's conversions, the repeat adds nothing
+    assert conversions() == {k: (v[5], v[8]) for k, v in fx.EXPECTED_FUNNEL.items() if v[5] or v[6]}
+    if not in_order:
+        return  # 11-12's compaction found no touch on 11-11: compaction assumes the days before it are
+    # from 11-12: the repeat is the order's first report in the period (the click on 11-11 is
+    # inside the 7-day window), with the value it was reported with then
+    assert conversions(**{"from": "2026-11-12"}) == {
+        ("2026-11-12", "camp-a", "a2", "hana-web", "hana", "tabi", "unknown"): (1, 9999.0),
+        ("2026-11-12", "camp-b", "b1", "umi-web", "umi", "hana", "unknown"): (1, 3000.0),
+    }

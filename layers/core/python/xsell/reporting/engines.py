@@ -77,6 +77,7 @@ ROLLUP_COLUMNS = {
         "value": "DOUBLE",
         "currency": "VARCHAR",
         "channel": "VARCHAR",
+        "prev_day": "VARCHAR",  # the day of the order's report before this one, if any (REPEAT_LOOKBACK_DAYS)
         **{f"click_{k}": v for k, v in _TOUCH.items()},
         **{f"view_{k}": v for k, v in _TOUCH.items()},
     },
@@ -341,11 +342,17 @@ class DuckDBEngine:
         scan.json = raw
         if not raw:
             return None
-        params = sql.compaction_params(day, layout.TOUCH_LOOKBACK_DAYS)
-        # the compacted days conversion_touches searches for earlier touches
+        params = sql.compaction_params(day, layout.TOUCH_LOOKBACK_DAYS, layout.REPEAT_LOOKBACK_DAYS)
+        # the compacted days conversion_touches searches for earlier touches, and for earlier
+        # reports of the same orders
         scan.compacted = self.store.listing(
             layout.COMPACTED_PREFIX, params["lookback_from"], params["lookback_until"]
         )
+        scan.rollups = {
+            "conversion_touches": self.store.listing(
+                layout.ROLLUP_PREFIXES["conversion_touches"], params["repeat_from"], params["lookback_until"]
+            )
+        }
         con = self.connect(scan)
         try:
             query = sql.for_duckdb(sql.load("compact"))
@@ -358,14 +365,15 @@ class DuckDBEngine:
                     target = os.path.join(tmp, f"{table}.parquet")
                     con.execute(
                         f"COPY (SELECT * EXCLUDE (dt) FROM ({query})) TO '{target}' "
-                        "(FORMAT parquet, COMPRESSION zstd)",
+                        f"(FORMAT parquet, COMPRESSION {layout.COMPRESSION[table]})",
                         _only(query, params),
                     )
                     self.store.put_file(layout.rollup_key(table, day), target)
                 target = os.path.join(tmp, "part.parquet")
+                codec = layout.COMPRESSION["events_parquet"]
                 con.execute(
                     f"COPY (SELECT * EXCLUDE (dt) FROM day_events) TO '{target}' "
-                    "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+                    f"(FORMAT parquet, COMPRESSION {codec}, ROW_GROUP_SIZE 122880)"
                 )
                 key = layout.compacted_key(day)
                 self.store.put_file(key, target)

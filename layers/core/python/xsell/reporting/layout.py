@@ -28,8 +28,15 @@ ROLLUP_PREFIXES = {
     "conversion_touches": f"{ROLLUPS_PREFIX}conversion_touches/",
 }
 MAX_WINDOW_DAYS = 30  # the longest attribution window a report accepts
-TOUCH_LOOKBACK_DAYS = MAX_WINDOW_DAYS + 1  # how far back conversion_touches searches
-LAYOUT_VERSION = 3  # bumped whenever the compacted files change shape
+MAX_REPORT_DAYS = 93  # the longest period a report covers
+TOUCH_LOOKBACK_DAYS = MAX_WINDOW_DAYS + 1  # how far back conversion_touches searches for touches
+# how far back conversion_touches looks for an earlier report of the same order (prev_day): far
+# enough that any period a report covers, ending on the day, starts inside it
+REPEAT_LOOKBACK_DAYS = MAX_REPORT_DAYS - 1
+LAYOUT_VERSION = 4  # bumped whenever the compacted files change shape
+# Parquet compression per table: the detail is large and read by column, so ZSTD's smaller files
+# pay; the rollups are small and read whole by every funnel, so faster-to-decode Snappy does.
+COMPRESSION = {"events_parquet": "ZSTD", "funnel_daily": "SNAPPY", "conversion_touches": "SNAPPY"}
 COMPACT_AFTER = dt.timedelta(minutes=30)
 _DAY = re.compile(r"dt=(\d{4}-\d{2}-\d{2})/")
 

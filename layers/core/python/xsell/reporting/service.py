@@ -26,7 +26,7 @@ from xsell.reporting import engines, layout, settlement, sql, stats
 
 DEFAULT_CLICK_WINDOW = 7
 DEFAULT_VIEW_WINDOW = 1
-MAX_DAYS = 93
+MAX_DAYS = layout.MAX_REPORT_DAYS
 PAIR_HISTORY_DAYS = 30  # how far back "first order at the destination" looks for new customers
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -562,7 +562,7 @@ def run(
     cached = CACHE.get(key)
     if cached is not None:
         return {**answer, **cached, "cached": True}
-    text = sql.load(report.query)
+    text = sql.load(report.query, raw=bool(scan.json))
     if isinstance(runner, engines.AthenaEngine):
         run_id = query.get("run")
         outcome = runner.poll(run_id, text, bound, scan) if run_id else runner.start(text, bound, scan)

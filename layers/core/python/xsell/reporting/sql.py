@@ -2,9 +2,12 @@
 
 The files in ``queries/`` (also reachable as ``analytics/queries``) are written in the Athena
 engine v3 (Trino) dialect with ``:name`` parameters. ``events.sql`` is put in front of every
-report as the CTE ``events``; ``{credited}`` stands for ``credited.sql`` (orders and the touch
-each is credited to). Athena gets ``?`` execution parameters in order; DuckDB gets the text
-transpiled by sqlglot with ``$name`` parameters. Lambda never imports sqlglot.
+report that reads it as the CTE ``events``; ``{credited}`` stands for ``credited.sql`` (orders and
+the touch each is credited to). Lines between ``-- raw days: begin`` and ``-- raw days: end`` read
+the days not compacted yet (the JSON lines): when every day of a report's scan is compacted, they
+are left out, so neither engine plans a branch that can only be empty. Athena gets ``?``
+execution parameters in order; DuckDB gets the text transpiled by sqlglot with ``$name``
+parameters. Lambda never imports sqlglot.
 """
 
 from __future__ import annotations
@@ -48,6 +51,10 @@ def _body(name: str) -> str:
 
 
 _INCLUDES = ("credited", "latest", "fresh")
+_RAW_SECTION = re.compile(
+    r"^[ \t]*-- raw days: begin\b.*?^[ \t]*-- raw days: end\b[^\n]*(?:\n|\Z)", re.M | re.S
+)
+_READS_EVENTS = re.compile(r"\bevents\b(?!_)")
 
 
 def _expand(body: str) -> str:
@@ -58,17 +65,27 @@ def _expand(body: str) -> str:
     return body
 
 
+def _sections(body: str, raw: bool) -> str:
+    if raw:
+        return body
+    return _RAW_SECTION.sub("", body)
+
+
 @cache
-def load(name: str) -> str:
-    """The full Trino text of a report: ``events`` (and ``credited``, ``latest``, ``fresh``) included.
+def load(name: str, raw: bool = True) -> str:
+    """The full Trino text of a report: ``events`` (if it reads it), ``credited``, ``latest`` and
+    ``fresh`` included; with ``raw`` false, without the sections that read days not compacted.
 
     The compaction statements (``compact*``) are returned without ``events``."""
-    body = _expand(_body(name))
+    body = _sections(_expand(_body(name)), raw)
     if name.startswith("compact"):
         return body
     if not body.upper().startswith("WITH"):
         raise ValueError(f"{name}.sql must start with WITH")
-    return f"WITH\nevents AS (\n{_expand(_body('events'))}\n),\n{body[4:].lstrip()}"
+    if not _READS_EVENTS.search(_STRING.sub("''", body)):
+        return body
+    events = _sections(_expand(_body("events")), raw)
+    return f"WITH\nevents AS (\n{events}\n),\n{body[4:].lstrip()}"
 
 
 def parameters(sql: str) -> list[str]:
@@ -130,7 +147,7 @@ def _day_expr(shift: int) -> str:
     return f"date_format(date_add('day', {shift}, {_YESTERDAY}), '%Y-%m-%d')"
 
 
-def compaction_params(day: str, lookback_days: int) -> dict[str, str]:
+def compaction_params(day: str, lookback_days: int, repeat_days: int) -> dict[str, str]:
     """The parameters of the compaction queries for ``day`` (a YYYY-MM-DD text)."""
     from xsell.reporting import layout
 
@@ -140,10 +157,11 @@ def compaction_params(day: str, lookback_days: int) -> dict[str, str]:
         "scan_until": layout.shift(day, 1),
         "lookback_from": layout.shift(day, -lookback_days),
         "lookback_until": layout.shift(day, -1),
+        "repeat_from": layout.shift(day, -repeat_days),
     }
 
 
-def athena_compaction(table: str = "events_parquet", lookback_days: int = 31) -> str:
+def athena_compaction(table: str = "events_parquet", lookback_days: int = 31, repeat_days: int = 92) -> str:
     """The nightly Athena statement writing yesterday's rows of ``table``, unless already there.
 
     Each statement reads the raw events itself (compact.sql as ``day_events``), so the three run
@@ -155,6 +173,7 @@ def athena_compaction(table: str = "events_parquet", lookback_days: int = 31) ->
         "scan_until": _day_expr(1),
         "lookback_from": _day_expr(-lookback_days),
         "lookback_until": _day_expr(-1),
+        "repeat_from": _day_expr(-repeat_days),
     }
     compact = _PARAM.sub(lambda m: values[m.group(1)], load("compact"))
     keep = f"WHERE day = {day}"

@@ -1,5 +1,5 @@
 -- The events every report reads: compacted Parquet for finished days, raw JSON lines for the rest.
--- Put in front of every report as the CTE `events` (xsell.reporting.sql.load).
+-- Put in front of every report that reads it as the CTE `events` (xsell.reporting.sql.load).
 --   events_parquet: one folder per reporting day (dt = the Asia/Tokyo day of the event), written
 --                   by the nightly compaction (compact.sql); :compacted_days lists the days it holds.
 --   events_json:    what Firehose wrote; dt is the day the object arrived, so an event near
@@ -14,5 +14,7 @@ SELECT
   source_brand, destination_brand, customer_hash, holdout, order_id, value, currency, device, channel
 FROM events_parquet
 WHERE dt BETWEEN :scan_from AND :scan_until AND strpos(:compacted_days, dt) > 0
+-- raw days: begin
 UNION ALL
 {fresh}
+-- raw days: end

@@ -1,10 +1,14 @@
 -- Daily funnel per campaign, creative (variant), source site, destination brand and device:
 -- decide's requests and served slots, impressions, clicks, holdout exposures, and the orders
 -- credited to each (credited.sql's rule; s2s_conversions: those the destination's server
--- reported, signed, rather than the browser tag; both paths are counted). Compacted days are read from their rollups only
--- (funnel_daily for the counts, conversion_touches for the orders), the days not compacted
--- yet from the raw events; each branch reads only the columns it needs.
+-- reported, signed, rather than the browser tag; both paths are counted). Compacted days are read
+-- from their rollups only (funnel_daily for the counts, conversion_touches for the orders), the
+-- days not compacted yet from the raw events; each branch reads only the columns it needs.
+-- An order (destination brand + order id) counts once in the period, on the day of its first
+-- report in it (by time, then event id): on compacted days conversion_touches.prev_day says
+-- whether an earlier report falls in the period; reports on days not compacted are ranked here.
 WITH
+-- raw days: begin
 fresh AS (
 {fresh}
 ),
@@ -23,50 +27,49 @@ touch_source AS (
   SELECT event_type, event_ts, decision_id, campaign_id, creative_id, site_id, source_brand,
     destination_brand, customer_hash, coalesce(device, 'unknown') AS device
   FROM events_parquet
-  WHERE :json_folders <> '' AND dt BETWEEN :scan_from AND :scan_until AND strpos(:compacted_days, dt) > 0
+  WHERE dt BETWEEN :scan_from AND :scan_until AND strpos(:compacted_days, dt) > 0
     AND event_type IN ('click', 'impression') AND customer_hash IN (SELECT customer_hash FROM conv_source)
 ),
 {latest},
-reports AS (
-  SELECT event_id, event_ts, dt AS day, destination_brand, order_id, value, channel,
-    click_ts, click_campaign_id, click_creative_id, click_site_id, click_source_brand, click_device,
-    view_ts, view_campaign_id, view_creative_id, view_site_id, view_source_brand, view_device
-  FROM conversion_touches
-  WHERE dt BETWEEN :date_from AND :date_until AND strpos(:compacted_days, dt) > 0
-  UNION ALL
-  SELECT event_id, event_ts, day, destination_brand, order_id, value, channel,
-    click_ts, click_campaign_id, click_creative_id, click_site_id, click_source_brand, click_device,
-    view_ts, view_campaign_id, view_creative_id, view_site_id, view_source_brand, view_device
-  FROM latest
-),
--- one row per order (destination brand + order id): its first report (by time, then event id).
--- Nearly every order is reported once; only the few reported more often (browser and server,
--- or again later) are ranked, so the common case costs one aggregation and no window or join.
-repeated AS (
-  SELECT destination_brand, order_id
-  FROM reports
-  GROUP BY destination_brand, order_id
-  HAVING count(*) > 1
-),
-orders AS (
-  SELECT event_id, event_ts, day, destination_brand, order_id, value, channel,
-    click_ts, click_campaign_id, click_creative_id, click_site_id, click_source_brand, click_device,
-    view_ts, view_campaign_id, view_creative_id, view_site_id, view_source_brand, view_device
-  FROM reports AS r
-  WHERE NOT EXISTS (
-    SELECT 1 FROM repeated AS d WHERE d.destination_brand = r.destination_brand AND d.order_id = r.order_id
-  )
-  UNION ALL
-  SELECT event_id, event_ts, day, destination_brand, order_id, value, channel,
-    click_ts, click_campaign_id, click_creative_id, click_site_id, click_source_brand, click_device,
-    view_ts, view_campaign_id, view_creative_id, view_site_id, view_source_brand, view_device
-  FROM (
-    SELECT r.*,
-      row_number() OVER (PARTITION BY r.destination_brand, r.order_id ORDER BY r.event_ts, r.event_id) AS nth
-    FROM reports AS r
-    JOIN repeated AS d ON d.destination_brand = r.destination_brand AND d.order_id = r.order_id
+-- the first report of each order among those on days not compacted yet, and the first report on
+-- a compacted day of the period of the same orders (a compacted day and a day not compacted are
+-- different days, so their reports never tie)
+fresh_first AS (
+  SELECT * FROM (
+    SELECT l.*,
+      row_number() OVER (PARTITION BY destination_brand, order_id ORDER BY event_ts, event_id) AS nth
+    FROM latest AS l
   ) AS ranked
   WHERE nth = 1
+),
+compacted_first AS (
+  SELECT c.destination_brand, c.order_id, min(c.event_ts) AS first_ts
+  FROM conversion_touches AS c
+  JOIN fresh_first AS f ON f.destination_brand = c.destination_brand AND f.order_id = c.order_id
+  WHERE c.dt BETWEEN :date_from AND :date_until AND strpos(:compacted_days, c.dt) > 0
+  GROUP BY c.destination_brand, c.order_id
+),
+-- raw days: end
+orders AS (
+  SELECT c.event_ts, c.dt AS day, c.destination_brand, c.value, c.channel,
+    c.click_ts, c.click_campaign_id, c.click_creative_id, c.click_site_id, c.click_source_brand, c.click_device,
+    c.view_ts, c.view_campaign_id, c.view_creative_id, c.view_site_id, c.view_source_brand, c.view_device
+  FROM conversion_touches AS c
+  -- raw days: begin
+  LEFT JOIN fresh_first AS f ON f.destination_brand = c.destination_brand AND f.order_id = c.order_id
+  -- raw days: end
+  WHERE c.dt BETWEEN :date_from AND :date_until AND strpos(:compacted_days, c.dt) > 0
+    AND (c.prev_day IS NULL OR c.prev_day < :date_from)
+    -- raw days: begin
+    AND (f.event_ts IS NULL OR f.event_ts > c.event_ts)
+  UNION ALL
+  SELECT f.event_ts, f.day, f.destination_brand, f.value, f.channel,
+    f.click_ts, f.click_campaign_id, f.click_creative_id, f.click_site_id, f.click_source_brand, f.click_device,
+    f.view_ts, f.view_campaign_id, f.view_creative_id, f.view_site_id, f.view_source_brand, f.view_device
+  FROM fresh_first AS f
+  LEFT JOIN compacted_first AS c ON c.destination_brand = f.destination_brand AND c.order_id = f.order_id
+  WHERE c.first_ts IS NULL OR c.first_ts > f.event_ts
+  -- raw days: end
 ),
 judged AS (
   SELECT o.*,
@@ -93,6 +96,7 @@ counted AS (
   FROM funnel_daily
   WHERE dt BETWEEN :date_from AND :date_until AND strpos(:compacted_days, dt) > 0
   UNION ALL
+  -- raw days: begin
   SELECT day, campaign_id, creative_id, site_id, source_brand, destination_brand,
     coalesce(device, 'unknown'),
     count_if(event_type = 'request'), count_if(event_type = 'served'),
@@ -103,6 +107,7 @@ counted AS (
     AND event_type IN ('request', 'served', 'impression', 'click', 'holdout')
   GROUP BY 1, 2, 3, 4, 5, 6, 7
   UNION ALL
+  -- raw days: end
   SELECT day, campaign_id, creative_id, site_id, source_brand, destination_brand, device,
     0, 0, 0, 0, 0,
     count_if(touch = 'click'), count_if(touch = 'impression'), count_if(channel = 's2s'),

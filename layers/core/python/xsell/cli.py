@@ -1,6 +1,10 @@
 """``xsell import FILE --partner P --dataset D``: upload a CSV into the local drop bucket and
 wait for its import job, as a partner's upload would be imported.
 
+``xsell compaction-sql --day YYYY-MM-DD [--table T]``: print the Athena statements that compact
+one day, as the nightly schedule runs them for yesterday (to catch up a day the schedule missed;
+see docs/operations.md). Needs no running system.
+
 The local system must be running (``make demo``): its dispatcher feeds the drop
 bucket's queue to the importer. The command reaches the emulators through the
 standard ``AWS_ENDPOINT_URL_<SERVICE>`` variables, or, when those are not set, at
@@ -40,7 +44,9 @@ def _point_at_local_emulators() -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="xsell", description="xsell command line (local use)")
+    from xsell.reporting.sql import COMPACTION
+
+    parser = argparse.ArgumentParser(prog="xsell", description="xsell command line")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser(
         "import", help="upload a partner CSV to the drop bucket and wait for its import"
@@ -52,11 +58,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--bucket", help="drop bucket (default: XSELL_DROP_BUCKET or the local default)")
     run.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the job")
     run.add_argument("--errors", type=int, default=10, help="how many lines of errors.csv to print")
+    sql = commands.add_parser(
+        "compaction-sql", help="print the Athena statements that compact one day (to catch up a missed night)"
+    )
+    sql.add_argument("--day", required=True, help="the reporting day, YYYY-MM-DD (Asia/Tokyo)")
+    sql.add_argument(
+        "--table",
+        choices=tuple(COMPACTION),
+        help="only this table's statement (default: all three, in the order to run them)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "compaction-sql":
+        return compaction_sql(args.day, args.table, out)
     _point_at_local_emulators()
     # Imported only now: clients and models must see the endpoints set above.
     from xsell import env
@@ -115,6 +132,30 @@ def import_file(
         for line in head[: error_lines + 1]:  # the header, then the first errors
             print(f"  {line}", file=out)
     return EXIT_OK if job.status == jobs.SUCCEEDED else EXIT_REJECTED
+
+
+def compaction_sql(day: str, table: str | None, out: TextIO = sys.stdout) -> int:
+    """Print the statements compacting ``day`` (each one Athena query, to run in the order printed),
+    or only ``table``'s, bare."""
+    import datetime as dt
+
+    from xsell.reporting import layout, sql
+
+    try:
+        day = dt.date.fromisoformat(day).isoformat()
+    except ValueError:
+        print(f"xsell compaction-sql: --day: expected a date as YYYY-MM-DD, got {day!r}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def statement(name: str) -> str:
+        return sql.athena_compaction(name, layout.TOUCH_LOOKBACK_DAYS, layout.REPEAT_LOOKBACK_DAYS, day)
+
+    if table:  # one query string, as start-query-execution takes it
+        print(statement(table), file=out)
+        return EXIT_OK
+    for name in sql.COMPACTION:
+        print(f"-- {name}, {day}\n{statement(name)};\n", file=out)
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -161,25 +161,31 @@ def compaction_params(day: str, lookback_days: int, repeat_days: int) -> dict[st
     }
 
 
-def athena_compaction(table: str = "events_parquet", lookback_days: int = 31, repeat_days: int = 92) -> str:
-    """The nightly Athena statement writing yesterday's rows of ``table``, unless already there.
+def athena_compaction(
+    table: str = "events_parquet", lookback_days: int = 31, repeat_days: int = 92, day: str | None = None
+) -> str:
+    """The Athena statement writing one day's rows of ``table``, unless already there: yesterday as
+    Athena evaluates it when the nightly schedule fires, or ``day`` (YYYY-MM-DD) to catch one up.
 
     Each statement reads the raw events itself (compact.sql as ``day_events``), so the three run
     independently; a report treats a day as compacted only once all three hold it."""
-    day = _day_expr(0)
-    values = {
-        "day": day,
-        "scan_from": _day_expr(-1),
-        "scan_until": _day_expr(1),
-        "lookback_from": _day_expr(-lookback_days),
-        "lookback_until": _day_expr(-1),
-        "repeat_from": _day_expr(-repeat_days),
-    }
+    if day is None:
+        values = {
+            "day": _day_expr(0),
+            "scan_from": _day_expr(-1),
+            "scan_until": _day_expr(1),
+            "lookback_from": _day_expr(-lookback_days),
+            "lookback_until": _day_expr(-1),
+            "repeat_from": _day_expr(-repeat_days),
+        }
+    else:
+        values = {k: literal(v) for k, v in compaction_params(day, lookback_days, repeat_days).items()}
+    the_day = values["day"]
     compact = _PARAM.sub(lambda m: values[m.group(1)], load("compact"))
-    keep = f"WHERE day = {day}"
+    keep = f"WHERE day = {the_day}"
     if keep not in compact:
         raise ValueError("compact.sql must keep its rows with `WHERE day = :day`")
-    guard = f"NOT EXISTS (SELECT 1 FROM {table} WHERE dt = {day})"
+    guard = f"NOT EXISTS (SELECT 1 FROM {table} WHERE dt = {the_day})"
     compact = compact.replace(keep, f"{keep} AND {guard}")
     if table == "events_parquet":
         return "INSERT INTO events_parquet\n" + compact

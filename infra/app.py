@@ -80,6 +80,7 @@ def build(app: cdk.App, *, nag: bool = True) -> XsellApp:
         app,
         name("Analytics"),
         stage=stage,
+        alarm_topic=alerts.topic,
         encryption_key=data.key,
         description="xsell: events bucket and stream",
         **common,

@@ -26,6 +26,8 @@ from typing import Any
 
 from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Size, Stack, TimeZone
 from aws_cdk import aws_athena as athena
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
@@ -34,6 +36,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.config import StageConfig
@@ -103,10 +106,12 @@ class AnalyticsStack(Stack):
         construct_id: str,
         *,
         stage: StageConfig,
+        alarm_topic: sns.ITopic,
         encryption_key: kms.IKey | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self.alarm_topic = alarm_topic
         # The stage's customer-managed key, when it has one: events, results, stream and logs.
         self.encryption_key = encryption_key
         self.access_logs = log_bucket(self, "AccessLogs", retention_days=stage.log_retention_days)
@@ -283,6 +288,26 @@ class AnalyticsStack(Stack):
             ),
         )
         self._compaction(workgroup_name, workgroup_arn, database_name, glue_arns)
+        self.failed_queries_alarm = cloudwatch.Alarm(
+            self,
+            "AthenaQueriesFailed",
+            alarm_description=(
+                f"xsell {stage.name}: an Athena query of the reports workgroup failed (a nightly "
+                "compaction or a report); the workgroup's query history says which and why"
+            ),
+            metric=cloudwatch.Metric(
+                namespace="AWS/Athena",
+                metric_name="TotalExecutionTime",
+                dimensions_map={"WorkGroup": workgroup_name, "QueryState": "FAILED", "QueryType": "DML"},
+                statistic="SampleCount",
+                period=Duration.minutes(5),
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.failed_queries_alarm.add_alarm_action(cw_actions.SnsAction(self.alarm_topic))
         CfnOutput(self, "ReportsWorkGroupName", value=workgroup_name)
         CfnOutput(self, "ReportsDatabaseName", value=database_name)
         self.reports_policy = self._reader_policy(workgroup_arn, glue_arns)

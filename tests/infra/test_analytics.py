@@ -83,6 +83,24 @@ def test_nightly_compaction_inserts_yesterday_as_parquet(templates: dict[str, Te
     assert inserted == {"events_parquet", *engines.ROLLUP_COLUMNS}
 
 
+def test_a_failed_compaction_or_report_query_pages(templates: dict[str, Template]) -> None:
+    """A night the compaction fails must not go unnoticed: the workgroup's failed queries alarm."""
+    template = templates["analytics"]
+    _, workgroup = only(template.find_resources("AWS::Athena::WorkGroup"))
+    name = workgroup["Properties"]["Name"]
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    (alarm,) = [a["Properties"] for a in alarms.values() if a["Properties"]["Namespace"] == "AWS/Athena"]
+    assert alarm["MetricName"] == "TotalExecutionTime" and alarm["Statistic"] == "SampleCount"
+    assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]} == {
+        "WorkGroup": name,
+        "QueryState": "FAILED",
+        "QueryType": "DML",
+    }
+    assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert "AlarmTopic" in json.dumps(alarm["AlarmActions"])  # the Alerts stack's topic, imported
+
+
 def test_admin_function_gets_report_access(xsell: XsellApp, templates: dict[str, Template]) -> None:
     admin = xsell.api.functions["admin"].function
     props = templates["api"].find_resources("AWS::Lambda::Function")[

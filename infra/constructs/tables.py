@@ -8,6 +8,8 @@ DynamoDB Local, the tests and CloudFormation together.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -141,11 +143,15 @@ class XsellTables(Construct):
         *,
         leading_keys: tuple[str, ...] = (),
         indexes: tuple[str, ...] = (),
+        attributes: tuple[str, ...] = (),
     ) -> None:
         """Grant exactly ``actions`` on one table, nothing implied.
 
         ``leading_keys``: partition-key prefixes the items must have (``dynamodb:LeadingKeys``),
         for a function that may touch only its own kind of item in a shared table.
+        ``attributes``: the only attributes a request may name (``dynamodb:Attributes``), and it
+        must ask for those alone (``dynamodb:Select`` = ``SPECIFIC_ATTRIBUTES``, required: a
+        request that leaves Select out, and so reads whole items, is refused).
         ``indexes``: named indexes that ``Query`` may read (never ``<table>/index/*``).
         """
         if not actions:
@@ -154,14 +160,17 @@ class XsellTables(Construct):
         if unknown:
             raise ValueError(f"grant on {logical_name}: not item actions: {', '.join(unknown)}")
         table, schema = self.tables[logical_name], self.schemas[logical_name]
-        conditions = (
-            {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{prefix}*" for prefix in leading_keys]}}
-            if leading_keys
-            else None
-        )
+        conditions: dict[str, dict[str, Any]] = {}
+        if leading_keys:
+            conditions["ForAllValues:StringLike"] = {
+                "dynamodb:LeadingKeys": [f"{prefix}*" for prefix in leading_keys]
+            }
+        if attributes:
+            conditions["ForAllValues:StringEquals"] = {"dynamodb:Attributes": list(attributes)}
+            conditions["StringEquals"] = {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"}
         grantee.grant_principal.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=sorted(set(actions)), resources=[table.table_arn], conditions=conditions
+                actions=sorted(set(actions)), resources=[table.table_arn], conditions=conditions or None
             )
         )
         if indexes:

@@ -34,7 +34,7 @@ from infra.nag import acknowledge, arn_finding
 from infra.stacks.analytics import ReportsAccess, grant_reports
 from xsell import env as xsell_env
 from xsell import topology
-from xsell.dal import customers
+from xsell.dal import customers, profiles
 
 # The longest one invocation may run. Longer files are imported in chunks: a chunk stops well
 # before this timeout, checkpoints the job and queues a message that continues the file.
@@ -259,7 +259,7 @@ class IngestStack(Stack):
         """Least privilege for the affinity job: it reads profiles by Scan (keys and brand maps
         only, by its projection) and publishes one config version as the system."""
         fn = self.affinity.function
-        tables.grant(fn, "profiles", ["dynamodb:Scan"])
+        tables.grant(fn, "profiles", ["dynamodb:Scan"], attributes=profiles.BRAND_USAGE_ATTRIBUTES)
         tables.grant(fn, "config", CONFIG_PUBLISH_ACTIONS)
         tables.grant(fn, "audit", ["dynamodb:PutItem"])
         grant_tracing(fn)

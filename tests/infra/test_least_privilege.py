@@ -16,7 +16,7 @@ from aws_cdk.assertions import Template
 from infra.app import XsellApp
 from infra.constructs.python_function import PythonFunction
 from tests.infra.conftest import as_json, logical_id
-from xsell.dal import counters, customers, events
+from xsell.dal import counters, customers, events, profiles
 
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 TRACING = {"xray:PutTelemetryRecords", "xray:PutTraceSegments"}
@@ -268,3 +268,17 @@ def test_importer_has_no_counters_access_or_variable(xsell: XsellApp, templates:
     ]
     variables = fn["Properties"]["Environment"]["Variables"]
     assert xsell.data.tables.schemas["counters"].env_var not in variables
+
+
+def test_the_affinity_scan_reads_only_keys_and_brand_maps(
+    xsell: XsellApp, templates: dict[str, Template]
+) -> None:
+    """The one function that may Scan the profiles may read the attributes its Scan names, and
+    only with a request that asks for exactly those (not whole items: names, ranks, lifetime values)."""
+    (scan,) = [s for s in _statements(xsell, templates, "affinity") if "dynamodb:Scan" in _actions(s)]
+    assert _actions(scan) == ["dynamodb:Scan"]
+    assert scan["Condition"] == {
+        "ForAllValues:StringEquals": {"dynamodb:Attributes": list(profiles.BRAND_USAGE_ATTRIBUTES)},
+        "StringEquals": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+    }
+    assert set(profiles.BRAND_USAGE_ATTRIBUTES) == {"customer_id", "brands"}

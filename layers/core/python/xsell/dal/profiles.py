@@ -210,6 +210,10 @@ def _used(usage: dict[str, Any]) -> bool:
     return flag.get("BOOL") is True or flag.get("N") not in (None, "0")
 
 
+# The only attributes the affinity Scan reads; its IAM grant allows exactly these (infra).
+BRAND_USAGE_ATTRIBUTES = ("customer_id", "brands")
+
+
 def scan_brand_usage(segment: int, segments: int, page_size: int = 1000) -> Iterator[dict[str, Any]]:
     """One segment of a parallel Scan of the profiles table: ``{"customer_id", "brands": {brand:
     {"used": True}}}`` for every profile item (decide's state items are skipped), reading only
@@ -221,7 +225,8 @@ def scan_brand_usage(segment: int, segments: int, page_size: int = 1000) -> Iter
         TableName=Profile.Meta.table_name,
         Segment=segment,
         TotalSegments=segments,
-        ProjectionExpression="customer_id, brands",
+        Select="SPECIFIC_ATTRIBUTES",
+        ProjectionExpression=", ".join(BRAND_USAGE_ATTRIBUTES),
         PaginationConfig={"PageSize": page_size},
     )
     for page in pages:

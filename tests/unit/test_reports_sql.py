@@ -354,7 +354,9 @@ def test_an_order_reported_again_on_a_later_day_counts_once_in_a_period(tmp_path
     earlier one was not (its rows then know nothing of the earlier report)."""
     fx.write_dir(tmp_path)
     o3 = next(rec for _, rec in fx.EVENTS if rec["order_id"] == "O3")
-    extra = fx.by_folder([("2026-11-12", {**o3, **_AGAIN})])["2026-11-12"]
+    # ... shortly after seeing a2 again: on its own day the repeat has a touch to be credited to
+    seen = fx.record("impression", "2026-11-12T05:30:00+00:00", 3, "camp-a", "a2", "d3")
+    extra = fx.by_folder([("2026-11-12", seen), ("2026-11-12", {**o3, **_AGAIN})])["2026-11-12"]
     (tmp_path / "events" / "dt=2026-11-12" / "xsell-events-2-2026-11-12.gz").write_bytes(extra)
     runner = engines.DuckDBEngine(engines.DirStore(tmp_path))
     for day in compacted:

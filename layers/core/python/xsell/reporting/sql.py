@@ -13,6 +13,7 @@ parameters. Lambda never imports sqlglot.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -147,18 +148,23 @@ def _day_expr(shift: int) -> str:
     return f"date_format(date_add('day', {shift}, {_YESTERDAY}), '%Y-%m-%d')"
 
 
+def _compaction_values(day: Callable[[int], str], lookback_days: int, repeat_days: int) -> dict[str, str]:
+    """The compaction queries' parameters, each the day ``n`` days from the compacted one: ``day(n)``."""
+    return {
+        "day": day(0),
+        "scan_from": day(-1),
+        "scan_until": day(1),
+        "lookback_from": day(-lookback_days),
+        "lookback_until": day(-1),
+        "repeat_from": day(-repeat_days),
+    }
+
+
 def compaction_params(day: str, lookback_days: int, repeat_days: int) -> dict[str, str]:
     """The parameters of the compaction queries for ``day`` (a YYYY-MM-DD text)."""
     from xsell.reporting import layout
 
-    return {
-        "day": day,
-        "scan_from": layout.shift(day, -1),
-        "scan_until": layout.shift(day, 1),
-        "lookback_from": layout.shift(day, -lookback_days),
-        "lookback_until": layout.shift(day, -1),
-        "repeat_from": layout.shift(day, -repeat_days),
-    }
+    return _compaction_values(lambda n: layout.shift(day, n), lookback_days, repeat_days)
 
 
 def athena_compaction(
@@ -170,14 +176,7 @@ def athena_compaction(
     Each statement reads the raw events itself (compact.sql as ``day_events``), so the three run
     independently; a report treats a day as compacted only once all three hold it."""
     if day is None:
-        values = {
-            "day": _day_expr(0),
-            "scan_from": _day_expr(-1),
-            "scan_until": _day_expr(1),
-            "lookback_from": _day_expr(-lookback_days),
-            "lookback_until": _day_expr(-1),
-            "repeat_from": _day_expr(-repeat_days),
-        }
+        values = _compaction_values(_day_expr, lookback_days, repeat_days)
     else:
         values = {k: literal(v) for k, v in compaction_params(day, lookback_days, repeat_days).items()}
     the_day = values["day"]

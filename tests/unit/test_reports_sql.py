@@ -171,6 +171,15 @@ def test_ab_counts_and_statistics(engine):
     assert rows[("camp-a", "a1")]["srm_p"] == pytest.approx(0.5637, abs=1e-4)  # chi2 = 1/3, 1 dof
 
 
+def test_ab_counts_a_variant_nobody_converted_on_as_zero_converters(engine):
+    # On 2026-11-10 alone the exposed customers order nothing inside the range. DuckDB's count_if
+    # over a group whose every predicate is NULL (no matching order) gives NULL, Trino's gives 0.
+    rows = _run(engine, "ab", **{"from": "2026-11-10", "until": "2026-11-10"})["rows"]
+    assert rows, "the day has exposures"
+    for r in rows:
+        assert (r["converters"], r["conversions"], r["conversion_rate"]) == (0, 0, 0.0)
+
+
 def test_holdout_arms(engine):
     rows = _run(engine, "holdout")["rows"]
     got = {r["campaign_id"]: r for r in rows}

@@ -23,7 +23,9 @@ SELECT
   sum(e.impressions) AS impressions,
   sum(e.clicks) AS clicks,
   count_if(e.clicks > 0) AS clickers,
-  count_if(c.orders > 0) AS converters,
+  -- A matched customer has at least one order. count_if(c.orders > 0) would be NULL in DuckDB for a
+  -- variant nobody converted on (every predicate NULL), where Trino says 0.
+  count(c.orders) AS converters,
   coalesce(sum(c.orders), 0) AS conversions,
   coalesce(sum(c.revenue), 0E0) AS revenue
 FROM exposed AS e

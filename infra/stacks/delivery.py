@@ -36,9 +36,13 @@ TAG_PATH = "/tag/*"
 # tag.<hash>.js (tag/build.mjs): the bytes never change under a name, so cache them for good.
 HASHED_TAG_GLOB = "tag.*.js"
 HASHED_TAG_PATH = f"/tag/{HASHED_TAG_GLOB}"
-HASHED_TAG_MAX_AGE = Duration.days(365)
+HASHED_MAX_AGE = Duration.days(365)
 ADMIN_API_PATH = "/admin/v1/*"
 ADMIN_PATH = "/admin/*"
+# The admin page's scripts carry a content hash in their names (admin_spa/build.mjs): browsers may
+# keep them for good. index.html, app.css and sizes.json keep their names across builds, so
+# browsers revalidate them on every load; index.html names the scripts of its own build.
+HASHED_SPA_GLOBS = ("app-*.js", "boot-*.js", "chunk-*.js")
 API_PATH = "/v1/*"
 TAG_DIST = ROOT / "tag" / "dist"
 ADMIN_SPA_DIST = ROOT / "admin_spa" / "dist"
@@ -139,9 +143,9 @@ class DeliveryStack(Stack):
             self,
             "HashedTagCache",
             comment=f"xsell {stage.name}: content-hashed tag files, immutable",
-            min_ttl=HASHED_TAG_MAX_AGE,
-            default_ttl=HASHED_TAG_MAX_AGE,
-            max_ttl=HASHED_TAG_MAX_AGE,
+            min_ttl=HASHED_MAX_AGE,
+            default_ttl=HASHED_MAX_AGE,
+            max_ttl=HASHED_MAX_AGE,
             enable_accept_encoding_gzip=True,
             enable_accept_encoding_brotli=True,
         )
@@ -294,9 +298,28 @@ class DeliveryStack(Stack):
                 destination_bucket=self.admin_spa_bucket,
                 destination_key_prefix="admin/",
                 sources=[deployment.Source.asset(str(ADMIN_SPA_DIST))],
-                exclude=["config.json"],  # owned by AdminSpaConfig; also kept when pruning
+                # config.json is owned by AdminSpaConfig, the scripts by AdminSpaHashedFiles;
+                # excluded here, pruning keeps them.
+                exclude=["config.json", *HASHED_SPA_GLOBS],
+                cache_control=[deployment.CacheControl.no_cache()],
                 distribution=self.distribution,
                 distribution_paths=[ADMIN_PATH],
+            )
+            deployment.BucketDeployment(
+                self,
+                "AdminSpaHashedFiles",
+                destination_bucket=self.admin_spa_bucket,
+                destination_key_prefix="admin/",
+                sources=[deployment.Source.asset(str(ADMIN_SPA_DIST))],
+                exclude=["*"],
+                include=list(HASHED_SPA_GLOBS),
+                # A tab opened before a deploy still finds the screens it has not loaded yet.
+                prune=False,
+                cache_control=[
+                    deployment.CacheControl.set_public(),
+                    deployment.CacheControl.max_age(HASHED_MAX_AGE),
+                    deployment.CacheControl.immutable(),
+                ],
             )
         if TAG_DIST.is_dir():
             deployment.BucketDeployment(
@@ -324,7 +347,7 @@ class DeliveryStack(Stack):
                 prune=False,
                 cache_control=[
                     deployment.CacheControl.set_public(),
-                    deployment.CacheControl.max_age(HASHED_TAG_MAX_AGE),
+                    deployment.CacheControl.max_age(HASHED_MAX_AGE),
                     deployment.CacheControl.immutable(),
                 ],
             )

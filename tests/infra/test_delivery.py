@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatch
 from typing import Any
 
 from aws_cdk.assertions import Template
 
 from infra.app import XsellApp
 from infra.stacks.api import VIEWER_IP_HEADER
-from infra.stacks.delivery import ADMIN_API_PATH, ADMIN_PATH, API_PATH, HASHED_TAG_PATH, TAG_PATH
+from infra.stacks.delivery import (
+    ADMIN_API_PATH,
+    ADMIN_PATH,
+    ADMIN_SPA_DIST,
+    API_PATH,
+    HASHED_SPA_GLOBS,
+    HASHED_TAG_PATH,
+    TAG_PATH,
+)
 from tests.infra.conftest import as_json, logical_id, only
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -140,6 +149,29 @@ def test_hashed_tag_files_are_cached_for_a_year_others_briefly(
     metadata = {as_json(d["Properties"].get("SystemMetadata", {})) for d in deployments.values()}
     if any("TagHashedFiles" in k for k in deployments):
         assert any("immutable" in m and f"max-age={year}" in m for m in metadata)
+
+
+def test_admin_page_scripts_are_kept_for_good_and_its_shell_revalidated(
+    templates: dict[str, Template],
+) -> None:
+    """A browser that kept index.html after a deploy would ask for scripts the deploy replaced;
+    one that re-asks for a hashed script on every visit only waits longer."""
+    if not (ADMIN_SPA_DIST / "index.html").is_file():
+        raise AssertionError("admin_spa/dist is not built: run `npm run build:admin` first")
+    deployments = templates["delivery"].find_resources("Custom::CDKBucketDeployment")
+    props = {name: d["Properties"] for name, d in deployments.items() if name.startswith("AdminSpa")}
+    files = next(p for name, p in props.items() if name.startswith("AdminSpaFiles"))
+    hashed = next(p for name, p in props.items() if name.startswith("AdminSpaHashedFiles"))
+    assert files["SystemMetadata"] == {"cache-control": "no-cache"}
+    assert set(HASHED_SPA_GLOBS) <= set(files["Exclude"]) and "config.json" in files["Exclude"]
+    assert hashed["Exclude"] == ["*"] and hashed["Include"] == list(HASHED_SPA_GLOBS)
+    assert hashed["SystemMetadata"] == {"cache-control": f"public, max-age={365 * 24 * 3600}, immutable"}
+    assert hashed["Prune"] is False  # a tab opened before a deploy still loads its lazy screens
+    # Every script the build writes is one of the hashed names; nothing else is.
+    scripts = {f.name for f in ADMIN_SPA_DIST.glob("*.js")}
+    assert scripts and all(any(fnmatch(n, g) for g in HASHED_SPA_GLOBS) for n in scripts), scripts
+    others = {f.name for f in ADMIN_SPA_DIST.iterdir() if f.suffix != ".js"}
+    assert "index.html" in others and not any(fnmatch(n, g) for n in others for g in HASHED_SPA_GLOBS)
 
 
 def test_api_requests_carry_the_viewer_address_cloudfront_saw(templates: dict[str, Template]) -> None:

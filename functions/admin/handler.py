@@ -77,6 +77,19 @@ def me() -> dict[str, Any]:
     }
 
 
+@app.get(
+    "/admin/v1/brands",
+    **c.route(
+        "listBrands",
+        "The group's brands: what a campaign may send customers to",
+        "admin-config",
+        (c.BRANDS, "Brand ids, for every role (no site settings)."),
+    ),
+)
+def brands() -> dict[str, Any]:
+    return {"brands": configs.group_brands(principal())}
+
+
 # --- drafts: one set of routes per kind of document -------------------------------------------
 
 PLURALS = {SITE: "sites", CREATIVE: "creatives", CAMPAIGN: "campaigns", PARTNER: "partners"}

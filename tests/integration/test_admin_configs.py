@@ -153,6 +153,17 @@ def test_a_brand_marketer_cannot_read_or_change_another_brands_campaign(local_sy
     assert len(audit.search(ADMIN, obj=f"campaign/{ids['campaign']}")) == entries
 
 
+def test_every_role_lists_the_brands_a_campaign_may_send_customers_to(local_system):
+    hana_sites = configs.list_documents(HANA, "site")
+    assert {d["data"]["brand"] for d in hana_sites} == {"hana"}  # no other brand's site settings
+    brands = configs.group_brands(HANA)
+    site_brands = {d["data"]["brand"] for d in configs.list_documents(ADMIN, "site") if d["data"]}
+    assert brands == sorted(site_brands) and {"hana", "tabi", "umi"} <= set(brands)
+    assert configs.group_brands(VIEWER) == configs.group_brands(ADMIN) == brands
+    with pytest.raises(NotAllowed):
+        configs.group_brands(NOBODY)
+
+
 def test_a_marketer_cannot_move_a_campaign_away_from_their_brand(local_system, ids):
     configs.save_document(
         ADMIN, "creative", ids["creative"], creative(local_system, ids["creative"], brand="tabi"), None

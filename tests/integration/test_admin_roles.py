@@ -36,6 +36,7 @@ CASES: list[tuple[str, str, Any, dict[str, int]]] = [
     ("GET", "/creatives", None, dict(admin=OK, hana=OK, viewer=OK, nobody=NO)),
     ("GET", "/campaigns", None, dict(admin=OK, hana=OK, viewer=OK, nobody=NO)),
     ("GET", "/partners", None, dict(admin=OK, hana=OK, viewer=OK, nobody=NO)),
+    ("GET", "/brands", None, dict(admin=OK, hana=OK, viewer=OK, nobody=NO)),
     ("GET", "/sites/umi-web", None, dict(admin=OK, hana=NO, viewer=OK, nobody=NO)),
     ("GET", f"/creatives/{FOREIGN}-a", None, dict(admin=OK, hana=NO, viewer=OK, nobody=NO)),
     ("GET", f"/campaigns/{FOREIGN}", None, dict(admin=OK, hana=NO, viewer=OK, nobody=NO)),

@@ -284,6 +284,15 @@ def list_documents(principal: Principal, kind: str) -> list[dict[str, Any]]:
     return found
 
 
+def group_brands(principal: Principal) -> list[str]:
+    """The brands a campaign may name as its destination: those with a site in the drafts (what
+    a saved campaign is checked against). Only their ids: a brand marketer sees no other brand's
+    sites, yet must be able to pick where a campaign sends customers."""
+    principal.require_read()
+    sites = Workspace.load((SITE,)).draft_docs(SITE)
+    return sorted({str(site["brand"]) for site in sites.values() if site.get("brand")})
+
+
 def get_document(principal: Principal, kind: str, doc_id: str) -> dict[str, Any]:
     documents.spec(kind)
     return describe(Workspace.load(), principal, kind, doc_id)

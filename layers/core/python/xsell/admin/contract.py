@@ -330,6 +330,18 @@ PREVIEW: Schema = {
         },
     },
 }
+BRANDS: Schema = {
+    "title": "Brands",
+    "type": "object",
+    "required": ["brands"],
+    "properties": {
+        "brands": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Every brand with a site in the drafts, sorted: what a campaign may name.",
+        }
+    },
+}
 USERS: Schema = {
     "title": "Users",
     "type": "object",

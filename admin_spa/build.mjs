@@ -1,9 +1,11 @@
 // Builds the admin SPA into admin_spa/dist with esbuild:
 //
-//   index.html       the shell: loads app.css, boot and app, no inline script (the CloudFront CSP
+//   index.html       the shell: loads boot, app.css and app, no inline script (the CloudFront CSP
 //                    forbids it); the chunks app imports are named in <link rel=modulepreload>, so
 //                    the browser fetches them alongside app instead of after it
-//   boot-<hash>.js   tiny, run first: starts config.json and the first screen's API reads (src/boot.js)
+//   boot-<hash>.js   tiny, run first: starts config.json and the first screen's API reads
+//                    (src/boot.js). A classic script (an IIFE), first in <head>: as a module it
+//                    waited for the stylesheet, and could run after app.js
 //   app-<hash>.js    the shell, sign-in, home and the lists (ES module, src/main.js)
 //   chunk-<hash>.js  the screens fetched the first time they are shown (app.js `lazyScreen`), and
 //                    the code app shares with them
@@ -11,7 +13,8 @@
 //   sizes.json       gzip bytes of every file, and `initial`: what loads before sign-in
 //
 // Every script name carries a hash of its content: a tab opened before a deploy never mixes its
-// own chunks with the new ones (a screen it has not loaded yet is gone, and retrying reloads it).
+// own chunks with the new ones (the Delivery stack keeps old scripts and lets browsers cache them
+// for good; should one be gone, retrying the screen reloads the page).
 // The creative preview imports tag/src/render.ts: the real tag renderer, bundled in.
 import { build } from "esbuild";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
@@ -24,7 +27,7 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 const result = await build({
-  entryPoints: { app: here("./src/main.js"), boot: here("./src/boot.js") },
+  entryPoints: { app: here("./src/main.js") },
   outdir: out,
   bundle: true,
   minify: true,
@@ -33,6 +36,21 @@ const result = await build({
   target: ["es2022"],
   entryNames: "[name]-[hash]",
   chunkNames: "chunk-[hash]",
+  legalComments: "none",
+  sourcemap: false,
+  metafile: true,
+});
+
+// boot.js on its own, not a module: its exports (for the tests) go, its last lines set
+// globalThis.xsellBoot.
+const bootResult = await build({
+  entryPoints: { boot: here("./src/boot.js") },
+  outdir: out,
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: ["es2022"],
+  entryNames: "[name]-[hash]",
   legalComments: "none",
   sourcemap: false,
   metafile: true,
@@ -55,17 +73,18 @@ const staticClosure = (file, seen = new Set()) => {
   return seen;
 };
 const app = entry("main.js");
-const boot = entry("boot.js");
-const bootFiles = staticClosure(boot);
-if (bootFiles.size !== 1) throw new Error("boot.js must import nothing: its own request would come first");
+const [boot, bootOutput] = Object.entries(bootResult.metafile.outputs).find(([file]) => file.endsWith(".js")) || [];
+if (!boot) throw new Error("esbuild wrote no output for src/boot.js");
+if (Object.keys(bootOutput.inputs).length !== 1) throw new Error("boot.js must import nothing: it runs alone, first");
+if (!readFileSync(out + basename(boot), "utf8").includes("xsellBoot")) throw new Error("the classic boot.js no longer sets xsellBoot");
 const preloads = [...staticClosure(app)].filter((file) => file !== app).map((file) => basename(file));
 
 const template = readFileSync(here("./src/index.html"), "utf8");
-const scripts = '<script type="module" src="boot.js"></script>\n<script type="module" src="app.js"></script>\n';
-if (!template.includes(scripts)) throw new Error("src/index.html no longer loads boot.js then app.js");
+const scripts = '<script src="boot.js"></script>\n<link rel="stylesheet" href="app.css">\n<script type="module" src="app.js"></script>\n';
+if (!template.includes(scripts)) throw new Error("src/index.html no longer loads boot.js, then app.css, then app.js");
 const index = template.replace(
   scripts,
-  `<script type="module" src="${basename(boot)}"></script>\n<script type="module" src="${basename(app)}"></script>\n` +
+  `<script src="${basename(boot)}"></script>\n<link rel="stylesheet" href="app.css">\n<script type="module" src="${basename(app)}"></script>\n` +
     preloads.map((file) => `<link rel="modulepreload" href="${file}">\n`).join(""),
 );
 writeFileSync(out + "index.html", index);

@@ -74,8 +74,11 @@ export function errorKind(error) {
  */
 export async function request(method, path, body, options = {}) {
   const token = await freshIdToken();
-  const boot = /** @type {import("./boot.js").Boot | undefined} */ (/** @type {any} */ (globalThis).xsellBoot);
-  if (method !== "GET") boot?.clear(); // what boot.js fetched early may be changed by this
+  const boot = bootRequests();
+  if (method !== "GET") {
+    boot?.clear(); // what boot.js fetched early may be changed by this
+    firstAnswers.clear();
+  }
   const early = method === "GET" && !options.retried ? boot?.take(path, token, config.apiBase) : null;
   /** @type {Response} */
   let answer = early ? await early : null;
@@ -103,6 +106,67 @@ export async function request(method, path, body, options = {}) {
   }
   if (options.raw) return answer;
   return answer.status === 204 ? null : answer.json();
+}
+
+/** What boot.js started, if it ran. @returns {import("./boot.js").Boot | undefined} */
+function bootRequests() {
+  return /** @type {any} */ (globalThis).xsellBoot;
+}
+
+/** The parsed early answers for the first render, by path (awaitEarly); each given out once. */
+const firstAnswers = new Map();
+let firstRenderDone = false;
+
+/**
+ * Take boot.js's early reads for `paths` (by default all it started) with the current token,
+ * and keep each 2xx JSON answer for `early`. A read that failed, answered otherwise, or was made
+ * with another token is dropped: its screen asks again, as it would have without boot.js.
+ * Needs the config (the API base). Answers arriving after the first render are dropped too.
+ * @param {string[]} [paths]
+ */
+export async function awaitEarly(paths) {
+  firstRenderDone = false;
+  firstAnswers.clear();
+  const boot = bootRequests();
+  const wanted = paths || boot?.started || [];
+  if (!boot || wanted.length === 0) return; // nothing early (a token about to expire, say): no wait
+  const token = await freshIdToken();
+  await Promise.all(
+    wanted.map(async (path) => {
+      const pending = boot.take(path, token, config.apiBase);
+      const answer = pending ? await pending : null;
+      if (!answer || !answer.ok || answer.status === 204) return;
+      try {
+        const data = await answer.json();
+        if (!firstRenderDone) firstAnswers.set(path, data);
+      } catch {
+        /* not JSON: the screen asks again and reports it */
+      }
+    }),
+  );
+}
+
+/**
+ * The early answer to GET `path` (see awaitEarly), once; undefined if there is none, and always
+ * after the first render (the data could be stale by then).
+ * @param {string} path
+ */
+export function early(path) {
+  if (firstRenderDone || !firstAnswers.has(path)) return undefined;
+  const data = firstAnswers.get(path);
+  firstAnswers.delete(path);
+  return data;
+}
+
+/** The early answer to `path` without taking it. @param {string} path */
+export function peekEarly(path) {
+  return firstRenderDone ? undefined : firstAnswers.get(path);
+}
+
+/** The first render is done: early answers not taken by it are dropped, and later ones too. */
+export function forgetEarly() {
+  firstRenderDone = true;
+  firstAnswers.clear();
 }
 
 export const api = {

@@ -1,12 +1,12 @@
 // The app shell: sign-in until signed in, then navigation, language switch, sign-out and the
 // current screen; the sign-in dialog opens over it whenever the API answers 401.
-import { useEffect } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { html } from "./html.js";
 import { lang, setLang, t } from "./i18n.js";
 import { route, href } from "./router.js";
-import { api } from "./api.js";
+import { api, early } from "./api.js";
 import { claims, me, reauth, setTokens, signOut, signedIn, tokens } from "./auth/session.js";
-import { ErrorBox, lazyScreen, useLoad } from "./components.js";
+import { ErrorBox, focusPages, lazyScreen, useLoad } from "./components.js";
 import { SignIn } from "./screens/signin.js";
 import { Home } from "./screens/home.js";
 import { Campaigns } from "./screens/campaigns.js";
@@ -78,12 +78,20 @@ function Screen() {
   }
 }
 
+/** Japanese and English; English is fetched on its first click, and if it cannot be, the page
+ * stays in Japanese and says so. */
 function LangSwitch() {
+  const [failed, setFailed] = useState(false);
+  const choose = (/** @type {"ja" | "en"} */ code) => {
+    setFailed(false);
+    setLang(code).catch(() => setFailed(true));
+  };
   return html`<div class="lang" role="group" aria-label=${t("shell.language")}>
     ${["ja", "en"].map(
       (code) => html`<button type="button" aria-pressed=${lang.value === code ? "true" : "false"} lang=${code}
-        onClick=${() => setLang(/** @type {"ja" | "en"} */ (code))}>${code === "ja" ? "日本語" : "English"}</button>`,
+        onClick=${() => choose(/** @type {"ja" | "en"} */ (code))}>${code === "ja" ? "日本語" : "English"}</button>`,
     )}
+    ${failed ? html`<p class="field-error lang-error" role="alert">${t("shell.language_failed")}</p>` : null}
   </div>`;
 }
 
@@ -104,7 +112,7 @@ function ReauthDialog() {
 }
 
 function Shell() {
-  const [who, retry] = useLoad(() => api.get("/me"), [tokens.value?.idToken ? "in" : "out"]);
+  const [who, retry] = useLoad(() => api.get("/me"), [tokens.value?.idToken ? "in" : "out"], early("/me"));
   useEffect(() => {
     if (who.status === "ready") me.value = who.data;
   }, [who]);
@@ -138,6 +146,7 @@ function Shell() {
 export function App() {
   lang.value; // re-render on language change
   if (!signedIn.value) {
+    focusPages(); // the screen after sign-in is a new screen for keyboard and screen-reader users
     return html`<main class="signin-page" id="main">
       <div class="card">
         <h1>xsell <span class="sub">${t("shell.title")}</span></h1>

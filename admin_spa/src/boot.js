@@ -1,14 +1,18 @@
-// Loaded by index.html ahead of app.js, and small: it asks for /admin/config.json and, in a tab
-// that is already signed in, for the data the first screen will show (who is signed in, and the
-// list the address opens on), so that those answers travel while app.js is still downloading and
-// evaluating instead of after it. It imports nothing (an import would become a request of its
-// own before any of this starts) and runs from a file, not inline (the CSP forbids inline script).
+// Loaded by index.html first, ahead of the stylesheet, as a classic script (build.mjs makes it
+// an IIFE: a module script would wait for the stylesheet, and could even run after app.js). It
+// is small: it asks for /admin/config.json and, in a tab that is already signed in, for the data
+// the first screen will show (who is signed in, and the list the address opens on), so that
+// those answers travel while app.js is still downloading and evaluating instead of after it. It
+// imports nothing (app.js does not import it either: its last lines start the requests) and runs
+// from a file, not inline (the CSP forbids inline script).
 //
 // The reads go to API_BASE at once, without waiting for config.json: that is where infra and the
 // local CDN put the admin API. The app takes what was started here through `globalThis.xsellBoot`
 // (config.js, api.js); each answer is taken at most once, within FRESH_MS, only by a request with
 // the same token, and only if config.json does name API_BASE.
 
+/** The localStorage key of the language choice (i18n.js). */
+export const LANG_KEY = "xsell.lang";
 /** The sessionStorage key of auth/session.js. */
 export const SESSION_KEY = "xsell.session";
 /** auth/session.js refreshes a token this close to expiry first: such a token is not used here. */
@@ -55,11 +59,14 @@ export function usableToken(stored, now) {
  * @property {(path: string, token: string | null, apiBase: string) => Promise<Response | null> | null} take
  *   the early answer to `GET apiBase + path` made with `token`, once; null when there is none
  * @property {() => void} clear  forget every early answer (the app changed something)
+ * @property {string[]} started  the paths asked for early (main.js waits for them, briefly)
+ * @property {string | null} lang  the stored language choice (read here: a page's first
+ *   localStorage access is slow, and here it is done while app.js is still on its way)
  */
 
 /**
  * Start the early requests.
- * @param {{fetch: typeof fetch, hash: string, stored: string | null, now: () => number}} env
+ * @param {{fetch: typeof fetch, hash: string, stored: string | null, now: () => number, lang?: string | null}} env
  * @returns {Boot}
  */
 export function start(env) {
@@ -80,6 +87,8 @@ export function start(env) {
   }
   return {
     config,
+    started: [...early.keys()],
+    lang: env.lang ?? null,
     take(path, withToken, apiBase) {
       const answer = early.get(path);
       if (!answer || withToken !== token || env.now() - startedAt > FRESH_MS) return null;
@@ -100,10 +109,17 @@ if (globalThis.document && globalThis.location) {
   } catch {
     /* storage blocked: signed out */
   }
+  let lang = null;
+  try {
+    lang = localStorage.getItem(LANG_KEY);
+  } catch {
+    /* storage blocked: Japanese */
+  }
   /** @type {any} */ (globalThis).xsellBoot = start({
     fetch: globalThis.fetch.bind(globalThis),
     hash: location.hash,
     stored,
     now: () => Date.now(),
+    lang,
   });
 }

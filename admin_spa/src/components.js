@@ -12,12 +12,17 @@ import { errorKind } from "./api.js";
 
 /**
  * Load `fn()` when `deps` change; `reload()` loads again (keeping the data shown meanwhile).
- * @template T @param {() => Promise<T>} fn @param {unknown[]} deps
+ * With `initial` (an answer already there, api.early), the first state is ready with it and the
+ * first load is skipped: no loading notice, no second request; later `deps` changes load.
+ * @template T @param {() => Promise<T>} fn @param {unknown[]} deps @param {T} [initial]
  * @returns {[Load<T>, () => Promise<void>, (data: T) => void]}
  */
-export function useLoad(fn, deps) {
-  const [state, setState] = useState(/** @type {Load<T>} */ ({ status: "loading" }));
+export function useLoad(fn, deps, initial) {
+  const [state, setState] = useState(
+    /** @returns {Load<T>} */ () => (initial === undefined ? { status: "loading" } : { status: "ready", data: initial }),
+  );
   const latest = useRef(0);
+  const skipFirst = useRef(initial !== undefined);
   const reload = useCallback(async () => {
     const n = ++latest.current;
     try {
@@ -28,6 +33,10 @@ export function useLoad(fn, deps) {
     }
   }, deps);
   useEffect(() => {
+    if (skipFirst.current) {
+      skipFirst.current = false;
+      return;
+    }
     setState({ status: "loading" });
     reload();
   }, [reload]);
@@ -144,12 +153,28 @@ export function fieldId(path) {
   return "f-" + path.replace(/[^a-zA-Z0-9_-]+/g, "-");
 }
 
-/** @param {{title: string, actions?: any, children: any}} props */
+/** No page has been shown yet: the first one does not take focus (see Page). */
+let firstPage = true;
+
+/** Every page from now on takes focus, the next one included (after the sign-in screen, say). */
+export function focusPages() {
+  firstPage = false;
+}
+
+/**
+ * A screen's frame: its heading sets the document title and, once the user has moved on from
+ * the first screen, takes focus, so keyboard and screen-reader users land on the new screen.
+ * The first screen leaves focus where the browser put it (the document start, as on any page
+ * load), and its first paint is spared the focus change. A page shown after the sign-in screen
+ * is a change of screen: it takes focus (focusPages).
+ * @param {{title: string, actions?: any, children: any}} props
+ */
 export function Page({ title, actions, children }) {
   const heading = useRef(/** @type {HTMLHeadingElement | null} */ (null));
   useEffect(() => {
     document.title = `${title} — xsell`;
-    heading.current?.focus({ preventScroll: true });
+    if (firstPage) firstPage = false;
+    else heading.current?.focus({ preventScroll: true });
   }, [title]);
   return html`<section class="page">
     <header class="page-head">

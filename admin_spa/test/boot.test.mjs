@@ -1,9 +1,10 @@
 // boot.js: the early requests that run while app.js loads, and how the app may take them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { API_BASE, EARLY_MS, FRESH_MS, SESSION_KEY, firstLoads, start, usableToken } from "../src/boot.js";
+import { API_BASE, EARLY_MS, FRESH_MS, LANG_KEY, SESSION_KEY, firstLoads, start, usableToken } from "../src/boot.js";
 import { previewLinks, PREVIEW_PARAM } from "../src/preview_link.js";
 import { KEY, EARLY_MS as REFRESH_EARLY_MS } from "../src/auth/session.js";
+import { KEY as I18N_KEY } from "../src/i18n.js";
 
 const CONFIG = { apiBase: "/admin/v1/", stage: "local" };
 const BASE = CONFIG.apiBase;
@@ -22,8 +23,9 @@ function fakeFetch(answers = {}) {
 
 const signedIn = (now, left = 3_600_000) => JSON.stringify({ idToken: "id-1", expiresAt: now + left });
 
-test("the key and the refresh margin are those of auth/session.js", () => {
+test("the keys and the refresh margin are those of auth/session.js and i18n.js", () => {
   assert.equal(SESSION_KEY, KEY);
+  assert.equal(LANG_KEY, I18N_KEY);
   assert.equal(EARLY_MS, REFRESH_EARLY_MS);
   assert.ok(FRESH_MS > 0);
 });

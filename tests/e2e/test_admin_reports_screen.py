@@ -41,6 +41,7 @@ def test_a_brand_marketer_reads_the_pair_matrix_for_their_brand(demo_system, pag
     exported = list(csv.reader(io.StringIO(text)))
     assert exported[0] == columns and len(exported) == len(rows) + 1  # the CSV keeps the SQL names
     page.get_by_role("button", name="English").click()
+    page.locator("html[lang=en]").wait_for(state="attached")  # English is fetched on its first click
     assert table.locator("thead th").all_inner_texts()[:2] == ["Source brand", "Destination brand"]
 
 

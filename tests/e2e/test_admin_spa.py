@@ -235,6 +235,7 @@ def test_every_screen_in_its_states_with_axe_and_screenshots(local_system, page)
 
     # English is one click away; the dialog asks to sign in again on a 401 without losing the form.
     page.get_by_role("button", name="English").click()
+    page.locator("html[lang=en]").wait_for(state="attached")  # English is fetched on its first click
     go(page, local_system, "campaigns/new")
     page.locator("#f-name").fill("half-filled")
     page.route(

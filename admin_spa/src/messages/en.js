@@ -420,6 +420,7 @@ export default {
  "settings.publish_hint": "Publish it from the publish page.",
  "settings.read_only": "Only group admins can change them.",
  "shell.language": "Language",
+ "shell.language_failed": "English could not be loaded. Check the connection and try again.",
  "shell.nav": "Main menu",
  "shell.sign_out": "Sign out",
  "shell.skip": "Skip to content",

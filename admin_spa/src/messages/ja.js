@@ -420,6 +420,7 @@ export default {
  "settings.publish_hint": "公開ページから公開してください。",
  "settings.read_only": "グループ管理者だけが変更できます。",
  "shell.language": "言語",
+ "shell.language_failed": "英語の表示を読み込めませんでした。接続を確認して、もう一度お試しください。",
  "shell.nav": "メインメニュー",
  "shell.sign_out": "サインアウト",
  "shell.skip": "本文へ移動",

@@ -1,7 +1,7 @@
 // Campaigns: the ones you may see, with their state and approval.
 import { html } from "../html.js";
 import { t } from "../i18n.js";
-import { api } from "../api.js";
+import { api, early } from "../api.js";
 import { href } from "../router.js";
 import { Badge, Loadable, Page, useLoad } from "../components.js";
 import { me } from "../auth/session.js";
@@ -20,7 +20,7 @@ export function approvalBadge(approval) {
 }
 
 export function Campaigns() {
-  const [load, retry] = useLoad(() => api.get("/campaigns"), []);
+  const [load, retry] = useLoad(() => api.get("/campaigns"), [], early("/campaigns"));
   const canWrite = me.value?.can_write;
   return html`<${Page} title=${t("nav.campaigns")}
     actions=${canWrite ? html`<a class="button primary" href=${href("campaigns", "new")}>${t("campaign.new")}</a>` : null}>

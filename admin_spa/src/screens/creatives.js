@@ -1,14 +1,14 @@
 // The creative library.
 import { html } from "../html.js";
 import { t } from "../i18n.js";
-import { api } from "../api.js";
+import { api, early } from "../api.js";
 import { href } from "../router.js";
 import { me } from "../auth/session.js";
 import { Loadable, Page, useLoad } from "../components.js";
 import { stateBadge } from "./campaigns.js";
 
 export function Creatives() {
-  const [load, retry] = useLoad(() => api.get("/creatives"), []);
+  const [load, retry] = useLoad(() => api.get("/creatives"), [], early("/creatives"));
   return html`<${Page} title=${t("nav.creatives")}
     actions=${me.value?.can_write ? html`<a class="button primary" href=${href("creatives", "new")}>${t("creative.new")}</a>` : null}>
     <${Loadable} load=${load} retry=${retry} emptyText=${t("creative.none")}>

@@ -34,16 +34,22 @@ ITEM_ACTIONS = (
     "dynamodb:ConditionCheckItem",
     "dynamodb:DeleteItem",
     "dynamodb:GetItem",
+    # A SELECT naming its partitions (the drafts of several kinds at once); granted with a Deny
+    # of any SELECT that would scan the whole table (see XsellTables.grant).
+    "dynamodb:PartiQLSelect",
     "dynamodb:PutItem",
     "dynamodb:Query",
     "dynamodb:Scan",  # the nightly affinity job's parallel Scan of profiles, nobody else's
     "dynamodb:UpdateItem",
 )
-# Publishing a config version: the live version read by key and query, the version reserved (a
-# conditional put), its documents written in batches, the pointer moved (a conditional update).
+PARTIQL_SELECT = "dynamodb:PartiQLSelect"
+# Publishing a config version: the live version read by key and query, the drafts by one SELECT,
+# the version reserved (a conditional put), its documents written in batches, the pointer moved
+# (a conditional update).
 CONFIG_PUBLISH_ACTIONS = (
     "dynamodb:BatchWriteItem",
     "dynamodb:GetItem",
+    PARTIQL_SELECT,
     "dynamodb:PutItem",
     "dynamodb:Query",
     "dynamodb:UpdateItem",
@@ -173,6 +179,16 @@ class XsellTables(Construct):
                 actions=sorted(set(actions)), resources=[table.table_arn], conditions=conditions or None
             )
         )
+        if PARTIQL_SELECT in actions:
+            # A SELECT without an equality or IN on the partition key reads the whole table.
+            grantee.grant_principal.add_to_principal_policy(
+                iam.PolicyStatement(
+                    effect=iam.Effect.DENY,
+                    actions=[PARTIQL_SELECT],
+                    resources=[table.table_arn],
+                    conditions={"Bool": {"dynamodb:FullTableScan": "true"}},
+                )
+            )
         if indexes:
             known = {index.name for index in schema.global_indexes}
             missing = sorted(set(indexes) - known)

@@ -76,6 +76,7 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
         ("profiles", "dynamodb:Scan"),
         ("config", "dynamodb:BatchWriteItem"),
         ("config", "dynamodb:GetItem"),
+        ("config", "dynamodb:PartiQLSelect"),
         ("config", "dynamodb:PutItem"),
         ("config", "dynamodb:Query"),
         ("config", "dynamodb:UpdateItem"),
@@ -84,6 +85,7 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
     "admin": {
         ("config", "dynamodb:BatchWriteItem"),
         ("config", "dynamodb:GetItem"),
+        ("config", "dynamodb:PartiQLSelect"),
         ("config", "dynamodb:PutItem"),
         ("config", "dynamodb:Query"),
         ("config", "dynamodb:UpdateItem"),
@@ -142,6 +144,9 @@ def _granted(xsell: XsellApp, templates: dict[str, Template], name: str) -> set[
     names = _resource_names(xsell)
     found: set[tuple[str, str]] = set()
     for statement in _statements(xsell, templates, name):
+        if statement["Effect"] == "Deny":  # narrows a grant (test_no_partiql_select_scans_a_table)
+            assert _actions(statement) == ["dynamodb:PartiQLSelect"]
+            continue
         assert statement["Effect"] == "Allow"
         actions = set(_actions(statement))
         if actions <= LOGS:
@@ -237,6 +242,28 @@ def test_item_writes_are_limited_to_the_functions_own_keys(
     xsell: XsellApp, templates: dict[str, Template], name: str, table: str, action: str, prefixes: tuple
 ) -> None:
     assert _conditions(xsell, templates, name, table, action) == [_leading(*prefixes)]
+
+
+@pytest.mark.parametrize("name", sorted(ALLOWED))
+def test_no_partiql_select_scans_a_table(xsell: XsellApp, templates: dict[str, Template], name: str) -> None:
+    """Each table a function may SELECT from carries a Deny of any SELECT that is a full scan."""
+    names = _resource_names(xsell)
+    statements = _statements(xsell, templates, name)
+    selects = {
+        short
+        for s in statements
+        if s["Effect"] == "Allow" and "dynamodb:PartiQLSelect" in _actions(s)
+        for lid, short in names.items()
+        if lid in as_json(s["Resource"])
+    }
+    denied = {
+        short
+        for s in statements
+        if s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"dynamodb:FullTableScan": "true"}}
+        for lid, short in names.items()
+        if lid in as_json(s["Resource"])
+    }
+    assert selects == denied
 
 
 def test_the_prefixes_are_the_keys_the_dal_writes() -> None:

@@ -19,6 +19,32 @@ def test_the_workspace_is_what_the_reads_one_by_one_give(local_system):
     assert some and {kind for kind, _ in some} <= {CAMPAIGN, GROUP}
 
 
+def test_the_drafts_of_several_kinds_come_in_one_request_page_by_page(local_system, monkeypatch):
+    one_by_one = {(d.kind, d.doc_id): d for kind in KINDS for d in store.drafts(kind)}
+    assert len(one_by_one) > 3
+    requests: list[dict] = []
+    client = store._client()
+    execute = client.execute_statement
+
+    def counted(**request):
+        requests.append(request)
+        return execute(**request)
+
+    monkeypatch.setattr(client, "execute_statement", counted)
+    paged = store.drafts_of(KINDS, page_size=2)
+    assert {(d.kind, d.doc_id): d for d in paged} == one_by_one and len(paged) == len(one_by_one)
+    assert len(requests) >= len(one_by_one) // 2 and all(r["ConsistentRead"] for r in requests)
+    requests.clear()
+    assert {(d.kind, d.doc_id) for d in store.drafts_of([SITE, SITE])} == {
+        k for k in one_by_one if k[0] == SITE
+    }
+    assert len(requests) == 1
+    # It names its partitions: the SELECT the admin role's Deny of full table scans lets through.
+    assert requests[0]["Statement"].endswith("WHERE pk IN [?]")
+    assert requests[0]["Parameters"] == [{"S": f"draft#{SITE}"}]
+    assert store.drafts_of([]) == [] and len(requests) == 1
+
+
 def test_a_list_answers_as_the_full_workspace_describes_each_document(local_system):
     full = configs.Workspace.load()
     for kind in (SITE, CREATIVE, CAMPAIGN, PARTNER):

@@ -1,8 +1,9 @@
 """Config: drafts that marketers edit, immutable numbered versions that decide reads.
 
 One table, four kinds of item, each addressed so that every read the product needs is a
-strongly consistent ``GetItem`` or ``Query`` on the base table (no index: a global index is
-eventually consistent, and decide must never serve a version it cannot see whole):
+strongly consistent ``GetItem``, ``Query`` or partition-naming PartiQL ``SELECT`` (the drafts of
+several kinds at once) on the base table (no index: a global index is eventually consistent, and
+decide must never serve a version it cannot see whole):
 
 - ``pk = "draft#<kind>"``, ``sk = "<id>"``: the draft of one document, with its own ``rev``
   (optimistic concurrency) and ``meta`` (who changed it, approval state, deleted mark).

@@ -120,6 +120,11 @@ def test_the_marketer_journey_through_the_admin_page(demo_system, page, tmp_path
     page.locator("#f-status").select_option("active")
     page.get_by_role("checkbox", name=re.compile(r"hana-web")).check()
     page.get_by_label("top-banner").check()
+    # hana's marketer sees none of the other brands' sites, yet is offered them as destinations.
+    assert page.get_by_role("checkbox", name=re.compile(r"tabi-web")).count() == 0
+    offered = page.locator("#campaign-destinations option").evaluate_all("os => os.map(o => o.value)")
+    assert "tabi" in offered and "umi" in offered and "hana" not in offered, offered
+    assert page.locator("#f-destination_brand").get_attribute("list") == "campaign-destinations"
     page.locator("#f-destination_brand").fill("tabi")
     page.locator("#f-creatives-0-creative_id").select_option(creative_id)
     page.locator("#f-priority").fill("900")

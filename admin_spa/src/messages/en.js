@@ -64,7 +64,7 @@ export default {
  "campaign.delete_hint": "It keeps serving until the next publish.",
  "campaign.delete_title": "Delete the campaign",
  "campaign.destination": "Destination brand",
- "campaign.destination_hint": "A brand id (e.g. tabi); other brands' sites are not listed, so type it",
+ "campaign.destination_hint": "Pick one of the group's brands, or type its id (e.g. tabi)",
  "campaign.end": "End (exclusive)",
  "campaign.end_hint": "Leave empty for no end",
  "campaign.frequency": "Frequency (per customer)",

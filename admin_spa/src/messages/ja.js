@@ -64,7 +64,7 @@ export default {
  "campaign.delete_hint": "次の公開まで配信は続きます。",
  "campaign.delete_title": "キャンペーンを削除",
  "campaign.destination": "送客先ブランド",
- "campaign.destination_hint": "ブランド ID(例: tabi)。他ブランドのサイトは一覧に出ないため直接入力します",
+ "campaign.destination_hint": "グループのブランドから選ぶか、ブランド ID(例: tabi)を入力します",
  "campaign.end": "終了(この時刻を含まない)",
  "campaign.end_hint": "空欄なら終了なし",
  "campaign.frequency": "フリークエンシー(顧客ごと)",

@@ -42,12 +42,13 @@ export function forSave(doc) {
 export function CampaignEdit({ id }) {
   const isNew = id === "new";
   const [load, retry, setLoaded] = useLoad(async () => {
-    const [doc, sites, creatives] = await Promise.all([
+    const [doc, sites, creatives, group] = await Promise.all([
       isNew ? Promise.resolve(null) : api.get(`/campaigns/${encodeURIComponent(id)}`),
       api.get("/sites"),
       api.get("/creatives"),
+      api.get("/brands"), // every brand of the group: a brand marketer sees only their own sites
     ]);
-    return { doc, sites, creatives };
+    return { doc, sites, creatives, brands: /** @type {string[]} */ (group.brands) };
   }, [id]);
   return html`<${Page} title=${isNew ? t("campaign.new") : t("campaign.title", { id })}>
     <p><a href=${href("campaigns")}>← ${t("nav.campaigns")}</a></p>
@@ -70,7 +71,9 @@ function Editor({ id, isNew, loaded, onSaved }) {
   const [saved, setSaved] = useState("");
   const canWrite = !!me.value?.can_write && current?.state !== "deleted";
 
-  const brands = [...new Set(sites.map((s) => (s.data || s.live || {}).brand).filter(Boolean))].sort();
+  const brands = loaded.brands;
+  const sourceBrands = new Set(sites.filter((s) => (doc.source_sites || []).includes(s.id)).map((s) => (s.data || s.live || {}).brand));
+  const destinations = brands.filter((b) => !sourceBrands.has(b));
   const siteSlots = (ids) => [...new Set(sites.filter((s) => ids.includes(s.id)).flatMap((s) => (s.data || s.live || {}).slots || []))];
   const set = (path, value) => {
     setDoc((d) => setIn(d, path, value));
@@ -82,7 +85,7 @@ function Editor({ id, isNew, loaded, onSaved }) {
     const e = err(path);
     const value = getIn(doc, path);
     return html`<${Field} id=${fid} label=${label} error=${e} hint=${props.hint}>
-      <input id=${fid} value=${value ?? ""} disabled=${!canWrite} type=${props.type || "text"} ...${describedBy(fid, e, !!props.hint)}
+      <input id=${fid} value=${value ?? ""} disabled=${!canWrite} type=${props.type || "text"} list=${props.list} ...${describedBy(fid, e, !!props.hint)}
         onInput=${(ev) => set(path, props.number ? numberOrText(ev.currentTarget.value) : ev.currentTarget.value || undefined)} />
     <//>`;
   };
@@ -161,7 +164,8 @@ function Editor({ id, isNew, loaded, onSaved }) {
     <h2>${t("campaign.section.where")}</h2>
     ${checkboxes("source_sites", t("campaign.source_sites"), sites.map((s) => s.id), (s) => `${s} (${(sites.find((x) => x.id === s)?.data || {}).brand || ""})`)}
     ${checkboxes("slots", t("campaign.slots"), siteSlots(doc.source_sites || []).concat((doc.slots || []).filter((s) => !siteSlots(doc.source_sites || []).includes(s))))}
-    ${input("destination_brand", t("campaign.destination"), { hint: t("campaign.destination_hint") })}
+    ${input("destination_brand", t("campaign.destination"), { hint: t("campaign.destination_hint"), list: "campaign-destinations" })}
+    <datalist id="campaign-destinations">${destinations.map((b) => html`<option value=${b}></option>`)}</datalist>
 
     <h2>${t("campaign.section.who")}</h2>
     <p class="hint">${t("campaign.targeting_hint")}</p>

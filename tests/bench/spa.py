@@ -39,7 +39,7 @@ from tests.http_stub import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "admin_spa" / "dist"
-RUNS = 5
+RUNS = 9
 SESSION_KEY = "xsell.session"  # admin_spa/src/auth/session.js
 
 # Runs before any page script, in both pages alike: the first moment campaign rows are in the

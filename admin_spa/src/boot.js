@@ -21,21 +21,27 @@ export const EARLY_MS = 5 * 60 * 1000;
 export const API_BASE = "/admin/v1";
 /** An early answer older than this is not handed out (the data may have changed since). */
 export const FRESH_MS = 10_000;
-/** The admin API GETs a screen starts with, by the first part of its address (#/campaigns). */
-export const FIRST_LOADS = /** @type {Record<string, string>} */ ({
-  campaigns: "/campaigns",
-  creatives: "/creatives",
+/**
+ * The admin API GETs a screen starts with, by its address (#/campaigns; "" is home, where a tab
+ * opens by default). Each screen asks for exactly these paths (screens/home.js, campaigns.js,
+ * creatives.js): an early answer is taken by the request for the same path.
+ */
+export const FIRST_LOADS = /** @type {Record<string, string[]>} */ ({
+  "": ["/health", "/publish", "/pacing", "/imports?limit=5"],
+  campaigns: ["/campaigns"],
+  creatives: ["/creatives"],
 });
 
 /**
- * The API paths worth asking for before the app runs: "/me" (the shell's) and the list the
- * address opens on, if it opens on a list.
+ * The API paths worth asking for before the app runs: "/me" (the shell's) and what the screen
+ * the address opens on reads first, if it is home or a list.
  * @param {string} hash e.g. "#/campaigns"
  */
 export function firstLoads(hash) {
   const parts = hash.replace(/^#\/?/, "").split("?")[0].split("/").filter(Boolean);
-  const list = parts.length === 1 && Object.hasOwn(FIRST_LOADS, parts[0]) ? FIRST_LOADS[parts[0]] : null;
-  return list ? ["/me", list] : ["/me"];
+  const screen = parts.length <= 1 ? parts[0] || "" : null;
+  const reads = screen !== null && Object.hasOwn(FIRST_LOADS, screen) ? FIRST_LOADS[screen] : [];
+  return ["/me", ...reads];
 }
 
 /**

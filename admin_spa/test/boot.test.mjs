@@ -35,7 +35,11 @@ test("the shell's /me, and the list the address opens on", () => {
   assert.deepEqual(firstLoads("#/creatives?x=1"), ["/me", "/creatives"]);
   assert.deepEqual(firstLoads("#/campaigns/c1"), ["/me"]);
   assert.deepEqual(firstLoads("#/constructor"), ["/me"]); // not a property of Object.prototype either
-  assert.deepEqual(firstLoads(""), ["/me"]);
+  assert.deepEqual(firstLoads("#/volume"), ["/me"]);
+  const home = ["/me", "/health", "/publish", "/pacing", "/imports?limit=5"];
+  assert.deepEqual(firstLoads(""), home); // a tab opens on home by default
+  assert.deepEqual(firstLoads("#/"), home);
+  assert.deepEqual(firstLoads("#"), home);
 });
 
 test("only a stored token good beyond the refresh margin is used", () => {

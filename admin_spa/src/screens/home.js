@@ -1,20 +1,24 @@
 // Home: the live version, what waits for approval, caps near their limit, the last imports.
 import { html } from "../html.js";
 import { t, formatDateTime, formatPercent } from "../i18n.js";
-import { api } from "../api.js";
+import { api, early } from "../api.js";
 import { href } from "../router.js";
 import { Badge, Loadable, Page, useLoad } from "../components.js";
 
+/** What home reads, in this order (boot.js FIRST_LOADS[""] asks for the same paths early). */
+const READS = ["/health", "/publish", "/pacing", "/imports?limit=5"];
+
+/** @param {any[]} answers in READS order */
+const homeData = ([health, plan, pacing, imports]) => ({ health, plan, pacing, imports });
+
+/** Home's data from boot's early answers, if every one of them came; else undefined. */
+function earlyHome() {
+  const answers = READS.map((path) => early(path));
+  return answers.every((a) => a !== undefined) ? homeData(answers) : undefined;
+}
+
 export function Home() {
-  const [load, retry] = useLoad(async () => {
-    const [health, plan, pacing, imports] = await Promise.all([
-      api.get("/health"),
-      api.get("/publish"),
-      api.get("/pacing"),
-      api.get("/imports?limit=5"),
-    ]);
-    return { health, plan, pacing, imports };
-  }, []);
+  const [load, retry] = useLoad(async () => homeData(await Promise.all(READS.map((path) => api.get(path)))), [], earlyHome());
   return html`<${Page} title=${t("nav.home")}>
     <${Loadable} load=${load} retry=${retry} empty=${() => false}>
       ${({ health, plan, pacing, imports }) => {

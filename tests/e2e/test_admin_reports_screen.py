@@ -7,9 +7,11 @@ import csv
 import datetime as dt
 import io
 
-from demo import seed
+from demo import events, seed
 from tests.e2e.test_admin_spa import axe, go, shoot, sign_in, user
 from xsell import roles
+from xsell.admin.access import Principal
+from xsell.reporting import service
 
 
 def test_a_brand_marketer_reads_the_pair_matrix_for_their_brand(demo_system, page) -> None:
@@ -143,3 +145,32 @@ def test_a_brand_marketer_reads_the_brand_affinity_of_their_brand(demo_system, p
     assert "データ時点" in page.locator("p.meta").inner_text()
     shoot(page, "reports-affinity")
     axe(page, "reports-affinity")
+
+
+def test_home_shows_todays_referrals_per_brand_as_the_funnel_counts_them(demo_system, page) -> None:
+    today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=9)).date()
+    events.write_s3(demo_system.resources.events_bucket, days=1, end=today, customers=300, seed=11)
+    admin = Principal("today-ref", "today@xsell.example", roles.GROUP_ADMIN, None)
+    rows = service.run(admin, "funnel", {"from": str(today), "until": str(today)})["rows"]
+    expected: dict[str, list[int]] = {}
+    for row in rows:
+        if row["day"] == str(today) and row["destination_brand"]:
+            expected.setdefault(row["source_brand"], [0, 0])[0] += row["clicks"]
+            expected.setdefault(row["destination_brand"], [0, 0])[1] += row["clicks"]
+    expected = {brand: sums for brand, sums in expected.items() if any(sums)}
+    assert expected, "the generated day has referrals"
+
+    sign_in(page, demo_system, user(demo_system, "today-admin", roles.GROUP_ADMIN))
+    go(page, demo_system, "")
+    card = page.locator("section[aria-labelledby=home-today]")
+    card.locator("[data-state=ready]").wait_for(timeout=60_000)
+    shown = {
+        cells[0]: [int(cells[1].replace(",", "")), int(cells[2].replace(",", ""))]
+        for cells in (r.locator("td").all_inner_texts() for r in card.locator("tbody tr").all())
+    }
+    assert shown == expected
+    totals = [sum(s) for s in shown.values()]
+    assert totals == sorted(totals, reverse=True)  # busiest brand first
+    assert "データ時点" in card.locator("p.meta").inner_text()
+    shoot(page, "home-today")
+    axe(page, "home-today")

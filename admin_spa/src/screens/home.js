@@ -1,7 +1,10 @@
-// Home: the live version, what waits for approval, caps near their limit, the last imports.
+// Home: the live version, what waits for approval, today's referrals, caps near their limit, the
+// last imports. Today's referrals come from the daily funnel report (Athena in AWS: seconds), so
+// their card loads on its own and never holds back the rest of the screen.
 import { html } from "../html.js";
-import { t, formatDateTime, formatPercent } from "../i18n.js";
-import { api, early } from "../api.js";
+import { t, formatDateTime, formatNumber, formatPercent } from "../i18n.js";
+import { api, early, query } from "../api.js";
+import { series, tokyoDays } from "../referrals.js";
 import { href } from "../router.js";
 import { Badge, Loadable, Page, useLoad } from "../components.js";
 
@@ -30,6 +33,7 @@ export function Home() {
             <p><a href=${href("publish")}>${t("home.ready", { n: ready.length })}</a></p></section>
           <section class="card"><h2>${t("home.waiting")}</h2>
             ${waiting.length ? html`<ul>${waiting.map((c) => html`<li><a href=${href("campaigns", c.id)}>${c.id}</a> — ${t("approval." + c.approval.status)}</li>`)}</ul>` : html`<p>${t("home.none_waiting")}</p>`}</section>
+          <${TodayReferrals} />
           <section class="card"><h2>${t("home.caps")}</h2>
             ${warnings.length ? html`<ul>${warnings.map((c) => html`<li><${Badge} tone=${c.share >= 1 ? "bad" : "warn"}>${formatPercent(c.share)}<//> ${c.subject} · ${t("metric." + c.metric)} / ${t("period." + c.period)}</li>`)}</ul>` : html`<p>${t("home.caps_ok")}</p>`}
             <p><a href=${href("volume")}>${t("nav.volume")}</a></p></section>
@@ -40,4 +44,32 @@ export function Home() {
       }}
     <//>
   <//>`;
+}
+
+/**
+ * Today's referrals (clicks) per brand, sent from its sites and received, busiest first.
+ * @param {any[]} rows the funnel report's rows @param {string} today YYYY-MM-DD in Tokyo
+ * @returns {{brand: string, sent: number, received: number}[]}
+ */
+export function todayByBrand(rows, today) {
+  const lines = series(rows, [today]);
+  return Object.entries(lines)
+    .map(([brand, line]) => ({ brand, sent: line.sent[0], received: line.received[0] }))
+    .filter((r) => r.sent || r.received)
+    .sort((a, b) => b.sent + b.received - (a.sent + a.received) || a.brand.localeCompare(b.brand));
+}
+
+function TodayReferrals() {
+  const [today] = tokyoDays(1);
+  const [load, retry] = useLoad(() => api.get("/reports/funnel" + query({ from: today, until: today })), []);
+  return html`<section class="card" data-deferred aria-labelledby="home-today"><h2 id="home-today">${t("home.today")}</h2>
+    <${Loadable} load=${load} retry=${retry} empty=${(r) => todayByBrand(r.rows, today).length === 0} emptyText=${t("home.today_none")}>
+      ${(report) => html`<table class="list"><caption class="sr-only">${t("home.today")}</caption>
+        <thead><tr><th scope="col">${t("home.brand")}</th><th scope="col">${t("trend.sent")}</th><th scope="col">${t("trend.received")}</th></tr></thead>
+        <tbody>${todayByBrand(report.rows, today).map((r) => html`<tr><td>${r.brand}</td><td>${formatNumber(r.sent)}</td><td>${formatNumber(r.received)}</td></tr>`)}</tbody>
+      </table>
+      <p class="meta">${t("reports.as_of", { at: report.data_as_of ? formatDateTime(report.data_as_of) : "—" })}</p>`}
+    <//>
+    <p><a href=${href("volume")}>${t("nav.volume")}</a></p>
+  </section>`;
 }

@@ -5,38 +5,15 @@ import { html } from "../html.js";
 import { t, formatNumber } from "../i18n.js";
 import { api, query } from "../api.js";
 import { Loadable, useLoad } from "../components.js";
+import { series, tokyoDays } from "../referrals.js";
+
+export { series, tokyoDays };
 
 const DAYS = 30;
 export const W = 720;
 export const H = 220;
 export const PAD = 32;
 export const COLOURS = ["#c2185b", "#00796b", "#1565c0", "#6a1b9a", "#a84300", "#2e7d32"]; // each ≥ 4.5:1 on white (legend text)
-
-/** The last `n` days up to today in Asia/Tokyo, as YYYY-MM-DD. @param {number} n */
-export function tokyoDays(n, now = new Date()) {
-  const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Tokyo" }).format(now);
-  const end = Date.parse(today + "T00:00:00Z");
-  return Array.from({ length: n }, (_, i) => new Date(end - (n - 1 - i) * 86400000).toISOString().slice(0, 10));
-}
-
-/**
- * Sent and received referrals per brand and day, from funnel rows.
- * @param {any[]} rows @param {string[]} days
- * @returns {Record<string, {sent: number[], received: number[]}>}
- */
-export function series(rows, days) {
-  /** @type {Record<string, {sent: number[], received: number[]}>} */
-  const out = {};
-  const at = new Map(days.map((d, i) => [d, i]));
-  const line = (brand) => (out[brand] ||= { sent: days.map(() => 0), received: days.map(() => 0) });
-  for (const row of rows) {
-    const i = at.get(String(row.day));
-    if (i === undefined || !row.destination_brand) continue; // decide's request rows: no campaign yet
-    line(row.source_brand).sent[i] += Number(row.clicks) || 0;
-    line(row.destination_brand).received[i] += Number(row.clicks) || 0;
-  }
-  return out;
-}
 
 /** @param {number[]} values @param {number} top */
 export function points(values, top) {

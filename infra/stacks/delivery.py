@@ -14,6 +14,7 @@ would make that stack and this one depend on each other.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
@@ -305,21 +306,9 @@ class DeliveryStack(Stack):
                 distribution=self.distribution,
                 distribution_paths=[ADMIN_PATH],
             )
-            deployment.BucketDeployment(
-                self,
-                "AdminSpaHashedFiles",
-                destination_bucket=self.admin_spa_bucket,
-                destination_key_prefix="admin/",
-                sources=[deployment.Source.asset(str(ADMIN_SPA_DIST))],
-                exclude=["*"],
-                include=list(HASHED_SPA_GLOBS),
-                # A tab opened before a deploy still finds the screens it has not loaded yet.
-                prune=False,
-                cache_control=[
-                    deployment.CacheControl.set_public(),
-                    deployment.CacheControl.max_age(HASHED_MAX_AGE),
-                    deployment.CacheControl.immutable(),
-                ],
+            # A tab opened before a deploy still finds the screens it has not loaded yet.
+            self._deploy_hashed(
+                "AdminSpaHashedFiles", self.admin_spa_bucket, "admin/", ADMIN_SPA_DIST, HASHED_SPA_GLOBS
             )
         if TAG_DIST.is_dir():
             deployment.BucketDeployment(
@@ -335,22 +324,29 @@ class DeliveryStack(Stack):
                 distribution=self.distribution,
                 distribution_paths=[TAG_PATH],
             )
-            deployment.BucketDeployment(
-                self,
-                "TagHashedFiles",
-                destination_bucket=self.tag_bucket,
-                destination_key_prefix="tag/",
-                sources=[deployment.Source.asset(str(TAG_DIST))],
-                exclude=["*"],
-                include=[HASHED_TAG_GLOB],
-                # Older hashes stay: sites may pin them (SRI); nothing to invalidate.
-                prune=False,
-                cache_control=[
-                    deployment.CacheControl.set_public(),
-                    deployment.CacheControl.max_age(HASHED_MAX_AGE),
-                    deployment.CacheControl.immutable(),
-                ],
-            )
+            # Older hashes stay: sites may pin them (SRI); nothing to invalidate.
+            self._deploy_hashed("TagHashedFiles", self.tag_bucket, "tag/", TAG_DIST, (HASHED_TAG_GLOB,))
+
+    def _deploy_hashed(
+        self, name: str, bucket: s3.IBucket, prefix: str, dist: Path, globs: tuple[str, ...]
+    ) -> None:
+        """Deploy the content-hashed files of ``dist``: cached for good, never pruned (a name
+        always means the same bytes, and whoever still asks for an older one finds it)."""
+        deployment.BucketDeployment(
+            self,
+            name,
+            destination_bucket=bucket,
+            destination_key_prefix=prefix,
+            sources=[deployment.Source.asset(str(dist))],
+            exclude=["*"],
+            include=list(globs),
+            prune=False,
+            cache_control=[
+                deployment.CacheControl.set_public(),
+                deployment.CacheControl.max_age(HASHED_MAX_AGE),
+                deployment.CacheControl.immutable(),
+            ],
+        )
 
     def _acknowledge_findings(self, custom_domain: bool) -> None:
         acknowledge(

@@ -97,7 +97,7 @@ def bootstrap() -> LocalResources:
     create_tables()
     _create_secrets(session.client("secretsmanager", region_name=region))
     drop, events = env.get(env.DROP_BUCKET), env.get(env.EVENTS_BUCKET)
-    for bucket in (drop, events):
+    for bucket in (drop, events, env.get(env.IMAGES_BUCKET)):
         _create_bucket(s3, bucket, region)
     queue_url, queue_arn, dlq_url = _create_import_queues(sqs)
     s3.put_bucket_notification_configuration(

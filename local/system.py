@@ -30,6 +30,7 @@ from local.emulators import REGION
 from local.gateway import Authorizer, LocalGateway
 from local.static import Page, Proxy, StaticServer
 from xsell import env
+from xsell.admin import images
 from xsell.dal import aws, secrets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,21 @@ def snippet(tag_url: str) -> str:
     if not path.is_file():
         raise FileNotFoundError("tag/dist is missing: run `make tag` (or `make setup`)")
     return path.read_text(encoding="utf-8").strip().replace("__XSELL_TAG_URL__", tag_url)
+
+
+def _images_page(bucket: str) -> Page:
+    """Uploaded creative images from the emulated bucket, as CloudFront serves ``/creatives/*``."""
+
+    def page(rest: str, query: str) -> tuple[str, bytes] | None:
+        if not rest or "/" in rest:
+            return None
+        try:
+            found = aws.client("s3").get_object(Bucket=bucket, Key=images.PREFIX + rest)
+        except Exception:  # NoSuchKey, and any other miss: a 404, as from CloudFront
+            return None
+        return str(found.get("ContentType") or "application/octet-stream"), found["Body"].read()
+
+    return page
 
 
 @dataclass
@@ -85,12 +101,15 @@ class LocalSystem:
                 "/admin/config.json": self._admin_config_page(),
                 "/admin/v1/": Proxy(self.gateway.url),  # as CloudFront: the admin API on the same origin
                 "/assets/": ROOT / "demo" / "assets",
+                "/creatives/": _images_page(env.get(env.IMAGES_BUCKET)),  # as CloudFront: uploaded images
             }
         ).start()
         tag_snippet = snippet(f"{self.cdn.url}/tag/tag.js")
         # What CDK sets on the deployed admin function; the handlers run in this process.
         os.environ[env.TAG_URL] = f"{self.cdn.url}/tag/tag.js"
         os.environ[env.API_URL] = self.gateway.url
+        os.environ[env.IMAGES_BUCKET] = env.get(env.IMAGES_BUCKET)
+        os.environ[env.IMAGES_URL] = f"{self.cdn.url}/creatives"
         if self.user_pool is not None:
             os.environ[env.USER_POOL_ID] = self.user_pool.settings().user_pool_id
         for brand in BRANDS:

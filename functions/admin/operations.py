@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from functions.admin import requests
 from xsell.admin import contract as c
-from xsell.admin import explain
+from xsell.admin import explain, images
 from xsell.admin import operations as ops
 from xsell.admin.access import Principal
 
@@ -126,6 +126,27 @@ def create_upload() -> dict[str, Any]:
         request["filename"],
         expires_in=request.get("expires_in", ops.presign.DEFAULT_EXPIRES_S),
     )
+
+
+@router.post(
+    "/admin/v1/creative-images",
+    **c.route(
+        "createImageUpload",
+        "A presigned PUT for one creative image, and the URL it will be served from",
+        TAG,
+        (c.IMAGE_UPLOAD, "Where and how to PUT the image; `image_url` is its address once there."),
+        body=(c.IMAGE_UPLOAD_REQUEST, "The image's type, size and SHA-256 (S3 holds the PUT to them)."),
+        description=(
+            "Images are named by their content's hash and served from the CDN's /creatives/ for good; "
+            "a creative may name that URL as its image_url. 409 when this stage has no CDN domain set."
+        ),
+        not_set_up="Image upload is not set up on this stage (no CDN domain).",
+        **BAD,
+    ),
+)
+def create_image_upload() -> dict[str, Any]:
+    request = body(c.IMAGE_UPLOAD_REQUEST)
+    return images.create_upload(principal(), request["content_type"], request["size"], request["sha256"])
 
 
 # --- sites: tag and identity secret -----------------------------------------------------------

@@ -76,6 +76,12 @@ CASES: list[tuple[str, str, Any, dict[str, int]]] = [
         {"partner": "demo-group", "dataset": "erasure", "filename": "x.csv"},
         dict(admin=OK, hana=NO, viewer=NO, nobody=NO),
     ),
+    (
+        "POST",
+        "/creative-images",
+        {"content_type": "image/png", "size": 10, "sha256": "A" * 43 + "="},
+        dict(admin=OK, hana=OK, viewer=NO, nobody=NO),
+    ),
     ("GET", "/sites/umi-web/tag", None, dict(admin=OK, hana=NO, viewer=OK, nobody=NO)),
     ("POST", f"/sites/{SITE}/secret", {"overlap_hours": 1}, dict(admin=OK, hana=NO, viewer=NO, nobody=NO)),
     # Group admins only; a short overlap (it would void referral tokens in flight) is refused.

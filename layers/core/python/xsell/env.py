@@ -33,6 +33,10 @@ IMPORT_QUEUE_URL = "XSELL_IMPORT_QUEUE_URL"
 TAG_URL = "XSELL_TAG_URL"  # the deployed tag loader (https://<cdn>/tag/tag.js), filled into the snippet
 API_URL = "XSELL_API_URL"  # the API origin a site's tag calls (the CDN domain whose /v1/* is the API)
 USER_POOL_ID = "XSELL_USER_POOL_ID"  # the admin Cognito user pool, for the user list
+# Creative images uploaded from the admin page (xsell.admin.images): the bucket, and the public
+# base URL they are served from (https://<cdn>/creatives). Without both, upload is not offered.
+IMAGES_BUCKET = "XSELL_IMAGES_BUCKET"
+IMAGES_URL = "XSELL_IMAGES_URL"
 # Optional, read by the admin API's reports (xsell.reporting): without a workgroup, DuckDB runs them.
 ATHENA_WORKGROUP = "XSELL_ATHENA_WORKGROUP"
 GLUE_DATABASE = "XSELL_GLUE_DATABASE"
@@ -48,6 +52,7 @@ LOCAL_DEFAULTS: Mapping[str, str] = {
     AUDIT_TABLE: "xsell-audit",
     DROP_BUCKET: "xsell-drop",
     EVENTS_BUCKET: "xsell-events",
+    IMAGES_BUCKET: "xsell-images",
     SECRET: "xsell/local",
     SITES_SECRET: "xsell/local-sites",
     EVENTS_STREAM: "xsell-events",

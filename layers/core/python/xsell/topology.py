@@ -75,7 +75,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
             ),
             "Admin API behind Cognito for the marketer SPA",
             # The users screen lists the pool; snippets name the public host (a custom domain);
-            # reports read the events bucket through Athena.
+            # reports read the events bucket through Athena; creative images go to their bucket.
             optional_env=(
                 env.USER_POOL_ID,
                 env.TAG_URL,
@@ -83,6 +83,8 @@ FUNCTIONS: dict[str, FunctionSpec] = {
                 env.EVENTS_BUCKET,
                 env.ATHENA_WORKGROUP,
                 env.GLUE_DATABASE,
+                env.IMAGES_BUCKET,
+                env.IMAGES_URL,
             ),
         ),
         FunctionSpec(

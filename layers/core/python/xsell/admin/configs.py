@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from xsell.admin import audit, documents
+from xsell.admin import audit, documents, images
 from xsell.admin.access import Principal
 from xsell.admin.diff import changes as diff_changes
 from xsell.admin.documents import (
@@ -45,6 +45,12 @@ SYSTEM = Principal(user="system", email="", role="group-admin", brand=None)
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def image_hosts() -> frozenset[str]:
+    """The host uploaded creative images are served from, if this stage has one."""
+    host = images.public_host()
+    return frozenset({host}) if host else frozenset()
 
 
 @dataclass
@@ -78,7 +84,10 @@ class Workspace:
     def context(self) -> Context:
         """Drafts as they stand: what a draft is checked against when saved."""
         return Context(
-            self.draft_docs(SITE), self.draft_docs(CREATIVE), self.draft_form(GROUP, catalog.GROUP_ID) or {}
+            self.draft_docs(SITE),
+            self.draft_docs(CREATIVE),
+            self.draft_form(GROUP, catalog.GROUP_ID) or {},
+            image_hosts(),
         )
 
     def target(self, kind: str, doc_id: str) -> dict[str, Any] | None:
@@ -462,7 +471,7 @@ def _validate_version(docs: dict[tuple[str, str], dict[str, Any]]) -> None:
     for (kind, doc_id), doc in docs.items():
         by_kind[kind][doc_id] = doc
     group = by_kind[GROUP].get(catalog.GROUP_ID, {})
-    context = Context(by_kind[SITE], by_kind[CREATIVE], group)
+    context = Context(by_kind[SITE], by_kind[CREATIVE], group, image_hosts())
     checks: list[tuple[str, str, Callable[[Any], object]]] = [
         *((SITE, i, lambda d: documents.validate_site(d, context)) for i in by_kind[SITE]),
         *((GROUP, i, lambda d: documents.validate_group(d, context)) for i in by_kind[GROUP]),

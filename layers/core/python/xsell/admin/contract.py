@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from xsell.admin import images
 from xsell.api_contract import Schema, error_schema
 from xsell.http import STATUS
 
@@ -232,6 +233,39 @@ UPLOAD: Schema = {
         "key": {"type": "string", "description": "The only object the URL can write."},
         "expires_at": _WHEN,
         "headers": {"type": "object", "description": "Headers the PUT must carry (none are signed)."},
+    },
+}
+IMAGE_UPLOAD_REQUEST: Schema = {
+    "title": "ImageUploadRequest",
+    "type": "object",
+    "required": ["content_type", "size", "sha256"],
+    "properties": {
+        "content_type": {"type": "string", "enum": list(images.TYPES)},
+        "size": {"type": "integer", "minimum": 1, "maximum": images.MAX_BYTES, "description": "Bytes."},
+        "sha256": {"type": "string", "minLength": 44, "maxLength": 44, "description": "Base64 SHA-256."},
+    },
+}
+IMAGE_UPLOAD: Schema = {
+    "title": "ImageUpload",
+    "type": "object",
+    "required": ["upload", "image_url", "max_bytes"],
+    "properties": {
+        "upload": {
+            "type": "object",
+            "required": ["method", "url", "headers", "expires_at"],
+            "properties": {
+                "method": {"type": "string", "enum": ["PUT"]},
+                "url": _STR,
+                "headers": {
+                    "type": "object",
+                    "additionalProperties": _STR,
+                    "description": "Send exactly these: they are signed (type, checksum; the length too).",
+                },
+                "expires_at": _WHEN,
+            },
+        },
+        "image_url": {"type": "string", "description": "Where the image is served once uploaded."},
+        "max_bytes": {"type": "integer"},
     },
 }
 SITE_TAG: Schema = {

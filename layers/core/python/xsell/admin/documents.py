@@ -70,6 +70,9 @@ class Context:
     sites: Mapping[str, Mapping[str, Any]]
     creatives: Mapping[str, Mapping[str, Any]]
     group: Mapping[str, Any]
+    # Where images uploaded from the admin page are served (xsell.admin.images): an image_url,
+    # never a link, may point there too.
+    image_hosts: frozenset[str] = frozenset()
 
     @property
     def brands(self) -> frozenset[str]:
@@ -124,7 +127,8 @@ def validate_creative(doc: Any, context: Context | None = None, *, path: str = "
         if key.endswith("_url"):
             catalog.safe_url(text, at)
             if context is not None:
-                _on_group_domain(text, at, context.domains)
+                hosts = context.domains | context.image_hosts if key == "image_url" else context.domains
+                _on_group_domain(text, at, hosts)
     return creative
 
 

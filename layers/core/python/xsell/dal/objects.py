@@ -136,12 +136,26 @@ def concatenate(
         raise
 
 
-def presign_put(bucket: str, key: str, expires_in: int, content_type: str | None = None) -> str:
-    """A URL that lets its holder PUT exactly ``key`` (SigV4: the signature covers the path)."""
+def presign_put(
+    bucket: str,
+    key: str,
+    expires_in: int,
+    content_type: str | None = None,
+    *,
+    length: int | None = None,
+    sha256: str | None = None,
+) -> str:
+    """A URL that lets its holder PUT exactly ``key`` (SigV4: the signature covers the path), and
+    with ``content_type``, ``length`` or ``sha256`` (base64) exactly such bytes: those become
+    signed headers, which S3 holds the request to."""
     s3 = boto3.session.Session().client("s3", config=Config(signature_version="s3v4"))
     params: dict[str, Any] = {"Bucket": bucket, "Key": key}
     if content_type:
         params["ContentType"] = content_type
+    if length is not None:
+        params["ContentLength"] = length
+    if sha256 is not None:
+        params["ChecksumSHA256"] = sha256
     url: str = s3.generate_presigned_url("put_object", Params=params, ExpiresIn=expires_in, HttpMethod="PUT")
     return url
 

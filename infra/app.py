@@ -119,6 +119,7 @@ def build(app: cdk.App, *, nag: bool = True) -> XsellApp:
         api=api.api,
         user_pool=admin.user_pool,
         spa_client=admin.spa_client,
+        admin_role=api.functions["admin"].function.role,
         description="xsell: CloudFront for tag, admin SPA and API",
         **common,
     )

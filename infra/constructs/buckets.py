@@ -12,9 +12,10 @@ and logs, and CloudFormation cannot delete a non-empty bucket anyway.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -53,6 +54,7 @@ def secure_bucket(
     versioned: bool = False,
     lifecycle_rules: Sequence[s3.LifecycleRule] = (),
     encryption_key: kms.IKey | None = None,
+    bucket_name: str | None = None,
 ) -> s3.Bucket:
     """A private, TLS-only, encrypted bucket whose access is logged to ``access_logs``.
 
@@ -61,6 +63,7 @@ def secure_bucket(
     return s3.Bucket(
         scope,
         construct_id,
+        bucket_name=bucket_name,
         encryption=s3.BucketEncryption.KMS if encryption_key else s3.BucketEncryption.S3_MANAGED,
         encryption_key=encryption_key,
         bucket_key_enabled=True if encryption_key else None,
@@ -74,3 +77,12 @@ def secure_bucket(
         lifecycle_rules=list(lifecycle_rules) or None,
         removal_policy=RemovalPolicy.RETAIN,
     )
+
+
+def images_bucket_name(stage_name: str) -> str:
+    """The creative images bucket's name, fixed so that the Api stack can name it to the admin
+    function without a reference to the Delivery stack, which owns the bucket and already refers
+    to the Api stack (its origin). Within S3's 63 characters for any stage name: the stage's first
+    12 characters and a hash of the whole name."""
+    digest = hashlib.sha256(stage_name.encode()).hexdigest()[:6]
+    return f"xsell-{stage_name[:12]}-{digest}-img-{Aws.ACCOUNT_ID}-{Aws.REGION}"

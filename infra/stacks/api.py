@@ -29,6 +29,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from infra.config import StageConfig
+from infra.constructs.buckets import images_bucket_name
 from infra.constructs.python_function import PythonFunction, grant_tracing, log_retention
 from infra.constructs.tables import CONFIG_PUBLISH_ACTIONS, XsellTables, grant_key_use
 from infra.nag import acknowledge
@@ -106,9 +107,12 @@ class ApiStack(Stack):
         self._grant(tables, admin_drop_access, secrets, events_stream, user_pool, encryption_key)
         admin_fn = self.functions["admin"].function
         admin_fn.add_environment(xsell_env.USER_POOL_ID, user_pool.user_pool_id)  # the users screen
+        # Creative images: the bucket the Delivery stack makes under this fixed name.
+        admin_fn.add_environment(xsell_env.IMAGES_BUCKET, images_bucket_name(stage.name))
         if stage.domains.cdn:  # the snippets the admin page hands out name the public host
             admin_fn.add_environment(xsell_env.TAG_URL, f"https://{stage.domains.cdn}/tag/tag.js")
             admin_fn.add_environment(xsell_env.API_URL, f"https://{stage.domains.cdn}")
+            admin_fn.add_environment(xsell_env.IMAGES_URL, f"https://{stage.domains.cdn}/creatives")
         if reports is not None:
             grant_reports(admin_fn, reports)
 

@@ -23,13 +23,14 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cf
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as deployment
 from constructs import Construct
 
 from infra import ROOT
 from infra.config import StageConfig
-from infra.constructs.buckets import log_bucket, secure_bucket
+from infra.constructs.buckets import images_bucket_name, log_bucket, secure_bucket
 from infra.nag import acknowledge, arn_finding
 from infra.stacks.api import VIEWER_IP_HEADER
 
@@ -38,6 +39,9 @@ TAG_PATH = "/tag/*"
 HASHED_TAG_GLOB = "tag.*.js"
 HASHED_TAG_PATH = f"/tag/{HASHED_TAG_GLOB}"
 HASHED_MAX_AGE = Duration.days(365)
+# Creative images uploaded from the admin page (xsell.admin.images), named by their content's hash.
+IMAGES_PREFIX = "creatives/"
+IMAGES_PATH = f"/{IMAGES_PREFIX}*"
 ADMIN_API_PATH = "/admin/v1/*"
 ADMIN_PATH = "/admin/*"
 # The admin page's scripts carry a content hash in their names (admin_spa/build.mjs): browsers may
@@ -85,6 +89,7 @@ class DeliveryStack(Stack):
         user_pool: cognito.IUserPool,
         spa_client: cognito.IUserPoolClient,
         drop_bucket: s3.IBucket | None = None,
+        admin_role: iam.IRole | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -97,10 +102,12 @@ class DeliveryStack(Stack):
         )
         self.tag_bucket = secure_bucket(self, "Tag", access_logs=self.logs)
         self.admin_spa_bucket = secure_bucket(self, "AdminSpa", access_logs=self.logs)
+        self.images_bucket = self._images_bucket(stage, admin_role)
 
         headers = self._security_headers(stage, drop_bucket)
         tag_origin = origins.S3BucketOrigin.with_origin_access_control(self.tag_bucket)
         spa_origin = origins.S3BucketOrigin.with_origin_access_control(self.admin_spa_bucket)
+        images_origin = origins.S3BucketOrigin.with_origin_access_control(self.images_bucket)
         # origin path "/<stage name>": /v1/decide reaches the stage's /v1/decide resource.
         api_origin = origins.RestApiOrigin(api)
 
@@ -167,6 +174,12 @@ class DeliveryStack(Stack):
                 ),
                 TAG_PATH: cf.BehaviorOptions(
                     origin=tag_origin, response_headers_policy=headers["static"], **static
+                ),
+                # A name always means the same bytes: cached for good, like the hashed tag.
+                IMAGES_PATH: cf.BehaviorOptions(
+                    origin=images_origin,
+                    response_headers_policy=headers["static"],
+                    **{**static, "cache_policy": hashed_tag_cache},
                 ),
                 # Must precede /admin/*: CloudFront matches behaviours in order.
                 ADMIN_API_PATH: api_behavior,
@@ -326,6 +339,40 @@ class DeliveryStack(Stack):
             )
             # Older hashes stay: sites may pin them (SRI); nothing to invalidate.
             self._deploy_hashed("TagHashedFiles", self.tag_bucket, "tag/", TAG_DIST, (HASHED_TAG_GLOB,))
+
+    def _images_bucket(self, stage: StageConfig, admin_role: iam.IRole | None) -> s3.Bucket:
+        """Creative images: the admin function signs PUTs of ``creatives/<hash>.<ext>`` into it
+        (a policy of this stack on its role: the Api stack cannot refer to this one), the admin
+        page PUTs from its own origin, CloudFront serves them at ``/creatives/``."""
+        bucket = secure_bucket(
+            self, "Images", access_logs=self.logs, bucket_name=images_bucket_name(stage.name)
+        )
+        # Like the drop bucket: the page's origin is not known here; the URL's signature (one
+        # key, one type, one length, one checksum, minutes) is the authorization.
+        bucket.add_cors_rule(
+            allowed_methods=[s3.HttpMethods.PUT],
+            allowed_origins=["https://*"],
+            allowed_headers=["*"],
+            max_age=3000,
+        )
+        if admin_role is not None:
+            policy = iam.Policy(
+                self,
+                "AdminImagesPut",
+                roles=[admin_role],
+                statements=[
+                    iam.PolicyStatement(
+                        actions=["s3:PutObject"], resources=[bucket.arn_for_objects(IMAGES_PREFIX + "*")]
+                    )
+                ],
+            )
+            acknowledge(
+                policy,
+                f"AwsSolutions-IAM5[{arn_finding(bucket, '/' + IMAGES_PREFIX + '*')}]",
+                "Image names are content hashes chosen at upload; the wildcard is the creatives/ "
+                "prefix of the one images bucket, with PutObject only.",
+            )
+        return bucket
 
     def _deploy_hashed(
         self, name: str, bucket: s3.IBucket, prefix: str, dist: Path, globs: tuple[str, ...]

@@ -16,9 +16,11 @@ from infra.stacks.delivery import (
     API_PATH,
     HASHED_SPA_GLOBS,
     HASHED_TAG_PATH,
+    IMAGES_PATH,
     TAG_PATH,
 )
 from tests.infra.conftest import as_json, logical_id, only
+from xsell import env
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
@@ -38,6 +40,8 @@ def _origins(xsell: XsellApp, config: dict[str, Any]) -> dict[str, str]:
             kinds[origin["Id"]] = "tag"
         elif logical_id(xsell.delivery.admin_spa_bucket) in domain:
             kinds[origin["Id"]] = "admin_spa"
+        elif logical_id(xsell.delivery.images_bucket) in domain:
+            kinds[origin["Id"]] = "images"
         elif "execute-api" in domain:
             kinds[origin["Id"]] = "api"
     return kinds
@@ -46,7 +50,7 @@ def _origins(xsell: XsellApp, config: dict[str, Any]) -> dict[str, str]:
 def test_origins_are_private_buckets_and_the_api(xsell: XsellApp, templates: dict[str, Template]) -> None:
     config = _config(templates)
     kinds = _origins(xsell, config)
-    assert sorted(kinds.values()) == ["admin_spa", "api", "tag"]
+    assert sorted(kinds.values()) == ["admin_spa", "api", "images", "tag"]
     for origin in config["Origins"]:
         if kinds[origin["Id"]] == "api":
             assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
@@ -65,6 +69,7 @@ def test_behaviours_route_paths_to_the_right_origins(xsell: XsellApp, templates:
     assert behaviours == [
         (HASHED_TAG_PATH, "tag"),
         (TAG_PATH, "tag"),
+        (IMAGES_PATH, "images"),
         (ADMIN_API_PATH, "api"),
         (ADMIN_PATH, "admin_spa"),
         (API_PATH, "api"),
@@ -212,3 +217,34 @@ def test_viewer_address_function_overwrites_a_forged_header() -> None:
     out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True, timeout=30).stdout
     headers = json.loads(out)["headers"]
     assert headers[VIEWER_IP_HEADER.lower()] == {"value": "198.51.100.7"}
+
+
+def test_creative_images_are_cached_for_good_and_only_the_admin_function_may_put_them(
+    xsell: XsellApp, templates: dict[str, Template]
+) -> None:
+    """Uploaded images are named by their content's hash (xsell.admin.images): served from their
+    own private bucket for a year; the admin role may PutObject under creatives/ and nothing else;
+    the Api stack names the bucket by the same fixed name the Delivery stack gives it."""
+    behaviours = {b["PathPattern"]: b for b in _config(templates)["CacheBehaviors"]}
+    policies = templates["delivery"].find_resources("AWS::CloudFront::CachePolicy")
+    cache = policies[behaviours[IMAGES_PATH]["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
+    assert cache["MinTTL"] == cache["DefaultTTL"] == 365 * 24 * 3600
+    images = logical_id(xsell.delivery.images_bucket)
+    bucket = templates["delivery"].find_resources("AWS::S3::Bucket")[images]["Properties"]
+    (cors,) = bucket["CorsConfiguration"]["CorsRules"]
+    assert cors["AllowedMethods"] == ["PUT"]
+    granted = [
+        p["Properties"]
+        for p in templates["delivery"].find_resources("AWS::IAM::Policy").values()
+        if images in as_json(p["Properties"]["PolicyDocument"])
+    ]
+    (policy,) = granted
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "s3:PutObject" and statement["Effect"] == "Allow"
+    assert as_json(statement["Resource"]).endswith('"/creatives/*"]]}')
+    admin_role = xsell.api.functions["admin"].function.role
+    assert logical_id(admin_role) in as_json(policy["Roles"])  # imported from the Api stack
+    variables = templates["api"].find_resources("AWS::Lambda::Function")[
+        logical_id(xsell.api.functions["admin"].function)
+    ]["Properties"]["Environment"]["Variables"]
+    assert as_json(variables[env.IMAGES_BUCKET]) == as_json(bucket["BucketName"])

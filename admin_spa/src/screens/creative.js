@@ -1,16 +1,18 @@
 // One creative: a template, its fields with counters (each template's limits), the link
 // checked by the API against the group's domains, and a live preview drawn by the real tag
 // renderer (tag/src/render.ts) inside the slot's reserved size at phone and desktop widths.
+// An image can be uploaded instead of typed: its URL then fills the image URL field.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { html } from "../html.js";
-import { t } from "../i18n.js";
+import { t, formatNumber, formatPercent } from "../i18n.js";
 import { api, errorAt, fieldErrors, ApiError } from "../api.js";
 import { href, navigate } from "../router.js";
 import { me } from "../auth/session.js";
-import { ErrorBox, Field, Loadable, Page, describedBy, fieldId, useLoad } from "../components.js";
+import { ErrorBox, Field, Loadable, Page, describedBy, errorMessage, fieldId, useLoad } from "../components.js";
 import { creativeNode, fillSlot } from "../../../tag/src/render.ts";
 import { stateBadge } from "./campaigns.js";
 import { TEMPLATE_LIMITS, templateSpec } from "../templates.js";
+import { IMAGE_ACCEPT, describeImage, putWithProgress } from "../upload.js";
 
 /** The slot sizes the demo sites reserve (sites do not declare them in the config). */
 export const SLOT_HEIGHT = 122;
@@ -41,6 +43,72 @@ export function CreativePreview({ creative, width, label }) {
   </figure>`;
 }
 
+/** The words for a failed image upload: the API's own for a 400, else by kind. @param {unknown} error */
+function uploadError(error) {
+  if (error instanceof ApiError) return error.status === 400 ? error.message : errorMessage(error);
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * "Upload an image": checks the chosen file here (type by its bytes, size), asks the API where
+ * to PUT it, sends it with progress, then hands the URL it is served from to `onUploaded`.
+ * Each error shows at this input; a newer choice makes an older upload's outcome moot.
+ * @param {{onUploaded: (url: string) => void}} props
+ */
+export function ImageUpload({ onUploaded }) {
+  const fid = fieldId("fields.image_url.upload");
+  const [error, setError] = useState(/** @type {string | null} */ (null));
+  const [progress, setProgress] = useState(/** @type {number | null} */ (null));
+  const [done, setDone] = useState("");
+  const latest = useRef(0);
+  const choose = async (/** @type {Event} */ ev) => {
+    const input = /** @type {HTMLInputElement} */ (ev.currentTarget);
+    const file = input.files?.[0];
+    const n = ++latest.current;
+    const current = () => n === latest.current;
+    setError(null);
+    setDone("");
+    setProgress(null);
+    if (!file) return;
+    const fail = (/** @type {string} */ message) => {
+      if (!current()) return;
+      setProgress(null);
+      setError(message);
+      input.value = ""; // choosing the same file again (fixed, say) is a change again
+    };
+    let image;
+    try {
+      image = await describeImage(file);
+    } catch {
+      return fail(t("upload.image_unreadable"));
+    }
+    if (image.problem) return fail(t(image.problem, { size: formatNumber(file.size) }));
+    try {
+      if (!current()) return;
+      setProgress(0);
+      const answer = await api.post("/creative-images", image.body);
+      if (!current()) return;
+      await putWithProgress(answer.upload.url, image.bytes, answer.upload.headers, (share) => current() && setProgress(share));
+      if (!current()) return;
+      setProgress(1);
+      setDone(t("creative.uploaded", { name: file.name }));
+      onUploaded(answer.image_url);
+    } catch (failure) {
+      fail(uploadError(failure));
+    }
+  };
+  // The status line is always there (empty until done), so screen readers announce what appears in it.
+  return html`<div class="image-upload">
+    <${Field} id=${fid} label=${t("creative.upload")} error=${error} hint=${t("creative.upload_hint")}>
+      <input id=${fid} type="file" accept=${IMAGE_ACCEPT} onChange=${choose} ...${describedBy(fid, error, true)} />
+    <//>
+    ${progress !== null
+      ? html`<label class="progress">${t("creative.upload_progress")} <progress max="1" value=${progress}>${formatPercent(progress)}</progress> ${formatPercent(progress)}</label>`
+      : null}
+    <p class="ok-text" role="status">${done ? `✓ ${done}` : ""}</p>
+  </div>`;
+}
+
 export function CreativeEdit({ id }) {
   const isNew = id === "new";
   const [load, retry, setLoaded] = useLoad(() => (isNew ? Promise.resolve(null) : api.get(`/creatives/${encodeURIComponent(id)}`)), [id]);
@@ -67,7 +135,11 @@ function Editor({ isNew, id, current, onSaved }) {
     setDoc((d) => ({ ...d, ...patch }));
     setSaved("");
   };
-  const setField = (name, value) => set({ fields: { ...doc.fields, [name]: value } });
+  // From the latest fields, not this render's: an upload finishes after other fields may have changed.
+  const setField = (name, value) => {
+    setDoc((d) => ({ ...d, fields: { ...d.fields, [name]: value } }));
+    setSaved("");
+  };
 
   const save = async () => {
     setBusy(true);
@@ -120,12 +192,13 @@ function Editor({ isNew, id, current, onSaved }) {
           const label = `${t("field." + name)}${optional ? ` (${t("creative.optional")})` : ""}`;
           const hint = name === "link_url" ? t("creative.link_hint") : name === "image_url" ? t("creative.image_hint") : null;
           const Tag = name === "body" ? "textarea" : "input";
+          const upload = name === "image_url" && canWrite ? html`<${ImageUpload} onUploaded=${(url) => setField(name, url)} />` : null;
           return html`<${Field} id=${fid} label=${label} error=${e || (over ? t("creative.too_long", { limit }) : null)} hint=${hint}
             counter=${counted ? `${n} / ${limit}${over ? " " + t("creative.over") : ""}` : null}>
             <${Tag} id=${fid} value=${value} disabled=${!canWrite} required=${!optional} type=${name.endsWith("_url") ? "url" : undefined}
               aria-invalid=${e || over ? "true" : undefined} aria-describedby=${[hint ? fid + "-hint" : "", counted ? fid + "-count" : "", e || over ? fid + "-err" : ""].filter(Boolean).join(" ") || undefined}
               onInput=${(ev) => setField(name, ev.currentTarget.value)} />
-          <//>`;
+          <//>${upload}`;
         })}
       </div>
       <div class="previews" aria-label=${t("creative.preview")}>

@@ -6,21 +6,9 @@ import { t, formatDateTime, formatNumber, formatPercent } from "../i18n.js";
 import { api, errorAt, fieldErrors } from "../api.js";
 import { me } from "../auth/session.js";
 import { Badge, ErrorBox, Field, Loadable, Page, fieldId, useLoad } from "../components.js";
+import { putWithProgress } from "../upload.js";
 
 const DATASETS = ["profiles", "brand_usage", "optouts", "erasure"];
-
-/** PUT a file with upload progress (fetch has none). @param {string} url @param {File} file @param {Record<string, string>} headers @param {(share: number) => void} onProgress */
-export function putWithProgress(url, file, headers, onProgress) {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open("PUT", url);
-    for (const [k, v] of Object.entries(headers || {})) xhr.setRequestHeader(k, v);
-    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
-    xhr.onload = () => (xhr.status >= 200 && xhr.status < 300 ? resolve(undefined) : reject(new Error(t("imports.put_failed", { status: xhr.status }))));
-    xhr.onerror = () => reject(new Error(t("imports.put_network")));
-    xhr.send(file);
-  });
-}
 
 function Upload({ partners, onUploaded }) {
   const [partner, setPartner] = useState(partners[0] || "");

@@ -217,6 +217,8 @@ class DeliveryStack(Stack):
         self._acknowledge_findings(custom_domain)
 
         CfnOutput(self, "DistributionDomainName", value=self.distribution.distribution_domain_name)
+        CfnOutput(self, "DistributionId", value=self.distribution.distribution_id)  # invalidations
+        CfnOutput(self, "ImagesBucketName", value=self.images_bucket.bucket_name)  # image take-downs
         base = f"https://{stage.domains.cdn or self.distribution.distribution_domain_name}"
         CfnOutput(self, "TagUrl", value=f"{base}/tag/")
         CfnOutput(self, "AdminUrl", value=f"{base}/admin/")

@@ -248,3 +248,6 @@ def test_creative_images_are_cached_for_good_and_only_the_admin_function_may_put
         logical_id(xsell.api.functions["admin"].function)
     ]["Properties"]["Environment"]["Variables"]
     assert as_json(variables[env.IMAGES_BUCKET]) == as_json(bucket["BucketName"])
+    outputs = templates["delivery"].to_json()["Outputs"]
+    assert outputs["ImagesBucketName"]["Value"] == {"Ref": images}  # the take-down runbook reads it
+    assert "DistributionId" in outputs

@@ -8,7 +8,7 @@ import datetime as dt
 import io
 
 from demo import events, seed
-from tests.e2e.test_admin_spa import axe, go, shoot, sign_in, user
+from tests.e2e.test_admin_spa import axe, go, shoot, sign_in, sign_out, user
 from xsell import roles
 from xsell.admin.access import Principal
 from xsell.reporting import service
@@ -174,3 +174,12 @@ def test_home_shows_todays_referrals_per_brand_as_the_funnel_counts_them(demo_sy
     assert "データ時点" in card.locator("p.meta").inner_text()
     shoot(page, "home-today")
     axe(page, "home-today")
+
+    # A brand marketer's card counts only referrals that involve their brand, and says so.
+    sign_out(page)
+    sign_in(page, demo_system, user(demo_system, "today-umi", roles.BRAND_MARKETER, "umi"))
+    go(page, demo_system, "")
+    card.locator("[data-state=ready]").wait_for(timeout=60_000)
+    assert "umi を含むブランド間のみ" in card.locator("p.meta").inner_text()
+    umi = card.locator("tbody tr", has=page.locator("td:text-is('umi')")).locator("td").all_inner_texts()
+    assert [int(x.replace(",", "")) for x in umi[1:]] == expected["umi"]  # all of umi's own referrals

@@ -68,7 +68,8 @@ function TodayReferrals() {
         <thead><tr><th scope="col">${t("home.brand")}</th><th scope="col">${t("trend.sent")}</th><th scope="col">${t("trend.received")}</th></tr></thead>
         <tbody>${todayByBrand(report.rows, today).map((r) => html`<tr><td>${r.brand}</td><td>${formatNumber(r.sent)}</td><td>${formatNumber(r.received)}</td></tr>`)}</tbody>
       </table>
-      <p class="meta">${t("reports.as_of", { at: report.data_as_of ? formatDateTime(report.data_as_of) : "—" })}</p>`}
+      <p class="meta">${t("reports.as_of", { at: report.data_as_of ? formatDateTime(report.data_as_of) : "—" })}
+        ${report.brand_scope ? html` · ${t("reports.scope", { brand: report.brand_scope })}` : null}</p>`}
     <//>
     <p><a href=${href("volume")}>${t("nav.volume")}</a></p>
   </section>`;

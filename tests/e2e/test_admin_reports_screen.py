@@ -20,6 +20,9 @@ def test_a_brand_marketer_reads_the_pair_matrix_for_their_brand(demo_system, pag
     go(page, demo_system, "reports")
     today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=9)).date()
     page.get_by_label("レポート").select_option("pairs")
+    # The form opens on what the API would use: the last 7 days up to today in Tokyo.
+    assert page.get_by_label("開始日").input_value() == str(today - dt.timedelta(days=6))
+    assert page.get_by_label("終了日").input_value() == str(today)
     page.get_by_label("開始日").fill(str(today - dt.timedelta(days=20)))
     page.get_by_label("終了日").fill(str(today))
     page.get_by_role("button", name="表示").click()
@@ -34,6 +37,7 @@ def test_a_brand_marketer_reads_the_pair_matrix_for_their_brand(demo_system, pag
     assert all("umi" in (row[source], row[destination]) for row in rows)
     assert page.get_by_text("umi を含むブランド間のみ").is_visible()
     assert "データ時点" in page.locator("p.meta").inner_text()
+    assert f"期間: {today - dt.timedelta(days=20)} 〜 {today}" in page.locator("p.meta").inner_text()
     shoot(page, "reports-pairs")
     axe(page, "reports-pairs")
 

@@ -4,6 +4,7 @@ by hand (tests/report_events.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -391,3 +392,20 @@ def test_an_order_reported_again_on_a_later_day_counts_once_in_a_period(tmp_path
         ("2026-11-12", "camp-a", "a2", "hana-web", "hana", "tabi", "unknown"): (1, 9999.0),
         ("2026-11-12", "camp-b", "b1", "umi-web", "umi", "hana", "unknown"): (1, 3000.0),
     }
+
+
+def test_the_catalogue_states_what_each_report_runs_with_when_left_out():
+    now = dt.datetime(2026, 11, 30, 16, 0, tzinfo=dt.UTC)  # already 2026-12-01 in Tokyo
+    found = {r["report"]: r for r in service.catalogue(now)}
+    assert found["funnel"]["defaults"] == {
+        "from": "2026-11-25",
+        "until": "2026-12-01",
+        "click_window_days": str(service.DEFAULT_CLICK_WINDOW),
+        "view_window_days": str(service.DEFAULT_VIEW_WINDOW),
+    }
+    assert "campaign" not in found["ab"]["defaults"]  # every campaign, unless one is named
+    assert found["settlement"]["defaults"]["month"] == "2026-12"
+    for report in found.values():  # each default is one the report accepts as given
+        spec = service.REPORTS[report["report"]]
+        assert set(report["defaults"]) <= set(report["parameters"])
+        service.parse(spec, report["defaults"], now)

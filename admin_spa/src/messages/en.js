@@ -381,6 +381,7 @@ export default {
   "reports.report": "Report",
   "reports.run": "Show",
   "reports.result": "Report result",
+  "reports.period": "Period: {from} to {until}",
   "reports.as_of": "Data as of {at}",
   "reports.scope": "Only pairs with {brand}",
   "reports.empty": "No data in this period.",

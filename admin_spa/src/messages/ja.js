@@ -381,6 +381,7 @@ export default {
   "reports.report": "レポート",
   "reports.run": "表示",
   "reports.result": "レポート結果",
+  "reports.period": "期間: {from} 〜 {until}",
   "reports.as_of": "データ時点: {at}",
   "reports.scope": "{brand} を含むブランド間のみ",
   "reports.empty": "この期間のデータはありません。",

@@ -47,6 +47,9 @@ export function Reports() {
   const chosen = reports.find((r) => r.report === name) || reports[0];
   useEffect(() => {
     if (!name && chosen) setName(chosen.report);
+    // The API's own defaults (the last 7 days up to today in Tokyo, this month, the attribution
+    // windows), filled in so that the form says what the report will cover.
+    if (chosen) setParams({ ...(chosen.defaults || {}) });
   }, [chosen && chosen.report]);
 
   /** @param {string | undefined} run */
@@ -98,7 +101,7 @@ export function Reports() {
     ${state === "loading" ? html`<p class="notice loading" role="status" data-state="loading"><span class="spinner" aria-hidden="true"></span>${t("state.loading")}</p>` : null}
     ${state === "error" ? html`<${ErrorBox} error=${error} />` : null}
     ${result && state !== "loading" ? html`<section aria-label=${t("reports.result")}>
-      <p class="meta">${t("reports.as_of", { at: result.data_as_of ? formatDateTime(result.data_as_of) : "—" })}
+      <p class="meta">${result.parameters?.from ? html`${t("reports.period", { from: result.parameters.from, until: result.parameters.until })} · ` : null}${t("reports.as_of", { at: result.data_as_of ? formatDateTime(result.data_as_of) : "—" })}
         ${result.brand_scope ? html` · ${t("reports.scope", { brand: result.brand_scope })}` : null}</p>
       <${ReportChart} report=${result.report} rows=${result.rows} />
       ${result.rows.length === 0

@@ -519,9 +519,23 @@ def set_engine(value: Any) -> None:
     CACHE.clear()
 
 
-def catalogue() -> list[dict[str, Any]]:
+def defaults(spec: Spec, now: dt.datetime | None = None) -> dict[str, str]:
+    """What each parameter of ``spec`` is when left out (the last 7 days up to today in Tokyo,
+    the attribution windows), and for a monthly report this month: what the page fills in."""
+    query = {"month": layout.today(now)[:7]} if "month" in spec.params else {}
+    values = parse(spec, query, now).values
+    return {p: str(values[p]) for p in spec.params if values.get(p) not in (None, "")}
+
+
+def catalogue(now: dt.datetime | None = None) -> list[dict[str, Any]]:
     return [
-        {"report": s.name, "title": s.title, "parameters": list(s.params), "columns": list(s.columns)}
+        {
+            "report": s.name,
+            "title": s.title,
+            "parameters": list(s.params),
+            "defaults": defaults(s, now),
+            "columns": list(s.columns),
+        }
         for s in REPORTS.values()
     ]
 

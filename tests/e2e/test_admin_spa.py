@@ -214,6 +214,19 @@ def test_every_screen_in_its_states_with_axe_and_screenshots(local_system, page)
         shoot(page, name)
         axe(page, name)
 
+    # The audit log names actions in Japanese and filters by one chosen from the list.
+    go(page, local_system, "audit")
+    page.locator("[data-state=ready]").wait_for()
+    page.get_by_label("操作").select_option(label="公開")
+    with page.expect_response(lambda r: "/admin/v1/audit?" in r.url and "action=publish" in r.url):
+        page.get_by_role("button", name="検索").click()
+    page.locator("table.list tbody tr").first.wait_for()
+    actions = page.locator("table.list tbody tr td[title]")
+    assert actions.count() >= 1  # the demo config was published
+    assert set(actions.evaluate_all("tds => tds.map((td) => td.title + '=' + td.textContent)")) == {
+        "publish=公開"
+    }
+
     # Loading: hold the API; error: a 500; empty: an empty answer — on the campaigns list.
     held: list[Any] = []
     page.route("**/admin/v1/campaigns", lambda route: held.append(route))

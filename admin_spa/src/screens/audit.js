@@ -6,6 +6,29 @@ import { api, query, request, errorAt, fieldErrors } from "../api.js";
 import { ErrorBox, Loadable, Page, useLoad, fieldId, Field } from "../components.js";
 
 const FILTERS = ["since", "until", "user", "brand", "object", "action"];
+/** Every action an entry records (xsell.admin.audit.ACTIONS; a test keeps the two equal). */
+export const AUDIT_ACTIONS = [
+  "save",
+  "delete",
+  "request_approval",
+  "approve",
+  "reject",
+  "publish",
+  "restore",
+  "presign_upload",
+  "presign_errors",
+  "upload_image",
+  "mint_preview",
+  "rotate_secret",
+  "rotate_signing_key",
+];
+
+/** An action in the reader's language; its code for one this page does not know. @param {string} code */
+export function actionLabel(code) {
+  const key = "audit.act." + code;
+  const label = t(key);
+  return label === key ? code : label;
+}
 
 export function Audit() {
   const [draft, setDraft] = useState(/** @type {Record<string, string>} */ ({}));
@@ -30,8 +53,13 @@ export function Audit() {
   return html`<${Page} title=${t("nav.audit")} actions=${html`<button type="button" onClick=${download}>${t("audit.csv")}</button>`}>
     <form class="filters" onSubmit=${(e) => { e.preventDefault(); setFilters({ ...draft }); }}>
       ${FILTERS.map((name) => html`<${Field} id=${fieldId(name)} label=${t("audit." + name)} error=${errorAt(errors, name)}>
-        <input id=${fieldId(name)} type=${name === "since" || name === "until" ? "date" : "text"} value=${draft[name] || ""}
-          onInput=${(e) => setDraft({ ...draft, [name]: e.currentTarget.value })} />
+        ${name === "action"
+          ? html`<select id=${fieldId(name)} value=${draft[name] || ""} onChange=${(e) => setDraft({ ...draft, [name]: e.currentTarget.value })}>
+              <option value="">${t("audit.any_action")}</option>
+              ${AUDIT_ACTIONS.map((a) => html`<option value=${a}>${actionLabel(a)}</option>`)}
+            </select>`
+          : html`<input id=${fieldId(name)} type=${name === "since" || name === "until" ? "date" : "text"} value=${draft[name] || ""}
+              onInput=${(e) => setDraft({ ...draft, [name]: e.currentTarget.value })} />`}
       <//>`)}
       <button type="submit">${t("audit.search")}</button>
     </form>
@@ -40,7 +68,7 @@ export function Audit() {
       ${(list) => html`<table class="list"><caption class="sr-only">${t("nav.audit")}</caption>
         <thead><tr><th scope="col">${t("audit.at")}</th><th scope="col">${t("audit.user")}</th><th scope="col">${t("audit.action")}</th>
           <th scope="col">${t("audit.object")}</th><th scope="col">${t("audit.brand")}</th><th scope="col">${t("audit.from")}</th><th scope="col">${t("audit.changes")}</th></tr></thead>
-        <tbody>${list.map((a) => html`<tr><td>${formatDateTime(a.at)}</td><td>${a.email || a.user}</td><td>${a.action}</td><td><code>${a.object}</code></td>
+        <tbody>${list.map((a) => html`<tr><td>${formatDateTime(a.at)}</td><td>${a.email || a.user}</td><td title=${a.action}>${actionLabel(a.action)}</td><td><code>${a.object}</code></td>
           <td>${(a.brands || []).join(", ")}</td><td>${a.ip || "—"}</td><td>${(a.diff || []).length ? html`<details><summary>${(a.diff || []).length}</summary><ul>${a.diff.slice(0, 20).map((d) => html`<li><code>${d.path}</code>: ${JSON.stringify(d.before)} → ${JSON.stringify(d.after)}</li>`)}</ul></details>` : "—"}</td></tr>`)}</tbody>
       </table>`}
     <//>

@@ -21,6 +21,23 @@ from xsell.export import to_csv
 MAX_RANGE_DAYS = 366
 MAX_ENTRIES = 1000
 CSV_COLUMNS = ("at", "user", "email", "role", "action", "object", "brands", "ip", "user_agent", "diff")
+# Every action an entry may record: the admin page names each in the reader's language and offers
+# them as a filter (admin_spa/src/screens/audit.js AUDIT_ACTIONS, kept equal by a test).
+ACTIONS = (
+    "save",
+    "delete",
+    "request_approval",
+    "approve",
+    "reject",
+    "publish",
+    "restore",
+    "presign_upload",
+    "presign_errors",
+    "upload_image",
+    "mint_preview",
+    "rotate_secret",
+    "rotate_signing_key",
+)
 
 
 def record(
@@ -35,6 +52,8 @@ def record(
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Append one entry; ``obj`` is ``kind/id`` (``campaign/hana-to-tabi``, ``version/12``)."""
+    if action not in ACTIONS:
+        raise ValueError(f"audit action {action!r} is not one of audit.ACTIONS")
     moment = now or dt.datetime.now(dt.UTC)
     entry = {
         "id": uuid.uuid4().hex,

@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import ROOT
 from xsell.admin import audit
 from xsell.admin.access import Principal
+from xsell.errors import InvalidRequest
 
 
 def _node(script: str) -> object:
@@ -41,3 +42,12 @@ def test_an_action_outside_the_list_is_refused_before_anything_is_written(monkey
     with pytest.raises(ValueError, match="not one of audit.ACTIONS"):
         audit.record(Principal("u", "u@example.jp", "group-admin", None), "edit", "campaign/x", None)
     assert written == []
+
+
+def test_a_search_for_an_unknown_action_names_the_field(monkeypatch):
+    monkeypatch.setattr(audit.audit_store, "entries", lambda *a: iter(()))
+    reader = Principal("u", "u@example.jp", "viewer", None)
+    with pytest.raises(InvalidRequest) as refused:
+        audit.search(reader, action="publsh")
+    assert refused.value.field == "action" and "publish" in str(refused.value)
+    assert audit.search(reader, action="publish") == []

@@ -110,6 +110,8 @@ def search(
         raise InvalidRequest("since must not be after until", "since")
     if (last - first).days > MAX_RANGE_DAYS:
         raise InvalidRequest(f"a search covers at most {MAX_RANGE_DAYS} days", "since")
+    if action and action not in ACTIONS:
+        raise InvalidRequest(f"action must be one of {', '.join(ACTIONS)}", "action")
     start = dt.datetime.combine(first, dt.time(), dt.UTC)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
     found = []

@@ -379,7 +379,7 @@ AUDIT_PARAMS = [
     c.query("user", _TEXT, "A username or e-mail."),
     c.query("brand", _TEXT, "Entries about this brand."),
     c.query("object", _TEXT, "`kind/id`, or its beginning (`campaign/`)."),
-    c.query("action", _TEXT, "save, delete, request_approval, approve, reject, publish, restore..."),
+    c.query("action", {"type": "string", "enum": list(audit.ACTIONS)}, "One action."),
 ]
 
 

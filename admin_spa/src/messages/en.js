@@ -196,7 +196,7 @@ export default {
  "imports.errors": "Errors",
  "imports.errors_csv": "Download errors.csv",
  "imports.file": "CSV file",
- "imports.file_hint": "The format of docs/csv-formats.md, UTF-8",
+ "imports.file_hint": "A CSV file with a header row, in UTF-8 (with or without a BOM), Shift_JIS or EUC-JP; column names as the partner settings map them",
  "imports.jobs": "Import jobs",
  "imports.no_partners": "No registered partners.",
  "imports.none": "No imports yet.",

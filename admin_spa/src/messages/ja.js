@@ -196,7 +196,7 @@ export default {
  "imports.errors": "エラー",
  "imports.errors_csv": "errors.csv をダウンロード",
  "imports.file": "CSV ファイル",
- "imports.file_hint": "docs/csv-formats.md の形式、UTF-8",
+ "imports.file_hint": "見出し行つきの CSV。UTF-8(BOM 付きも可)、Shift_JIS、EUC-JP のどれでも読めます。列名はパートナー設定の対応表のとおり",
  "imports.jobs": "取り込みジョブ",
  "imports.no_partners": "登録済みのパートナーがありません。",
  "imports.none": "取り込みはまだありません。",

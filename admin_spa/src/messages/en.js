@@ -434,7 +434,6 @@ export default {
  "role.viewer": "viewer",
  "scope.campaign": "Campaign",
  "scope.destination": "Destination",
- "settings.hint": "Edit as JSON (docs/campaigns.md, Group settings). Publishing makes it live.",
  "settings.json": "Group settings (JSON)",
  "settings.not_json": "Not valid JSON: {detail}",
  "settings.publish_hint": "Publish it from the publish page.",

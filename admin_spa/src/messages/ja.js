@@ -434,7 +434,6 @@ export default {
  "role.viewer": "閲覧者",
  "scope.campaign": "キャンペーン",
  "scope.destination": "送客先",
- "settings.hint": "JSON で編集します(docs/campaigns.md「Group settings」)。保存後、公開で反映されます。",
  "settings.json": "グループ設定(JSON)",
  "settings.not_json": "JSON として読めません: {detail}",
  "settings.publish_hint": "公開ページから公開してください。",

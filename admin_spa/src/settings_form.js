@@ -110,3 +110,21 @@ export function ranksFor(form, brand) {
   const scale = find(brand) || find("brand") || find("group");
   return scale ? ranksOf(scale.text) : [];
 }
+
+/**
+ * Rows that name the same pair, rank scale or guard brand as another row: the document keeps one
+ * value per name, so saving would drop all but the last. By the error key their row shows
+ * (`reciprocity.pairs.a>b`, `rank_scales.brand`, `guards.hana`).
+ * @param {SettingsForm} form
+ * @returns {string[]}
+ */
+export function duplicateRows(form) {
+  /** @param {string[]} keys */
+  const repeated = (keys) => keys.filter((k, i) => keys.indexOf(k) !== i);
+  return [
+    ...repeated(form.reciprocity.pairs.map((p) => `reciprocity.pairs.${pairKey(p)}`)),
+    ...repeated(form.scales.map((x) => `rank_scales.${x.key}`)),
+    ...repeated(form.guards.map((g) => `guards.${g.brand}`)),
+  ].filter((k, i, all) => all.indexOf(k) === i);
+}
+

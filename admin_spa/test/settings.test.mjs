@@ -89,3 +89,19 @@ test("the form state is a copy: editing it leaves the document alone", () => {
   form.reciprocity.default.ratio = 9;
   assert.deepEqual(doc, DOC);
 });
+
+test("rows naming the same pair, scale or guard brand are found before a save would drop one", async () => {
+  const { duplicateRows } = await import("../src/settings_form.js");
+  const form = toForm({
+    reciprocity: { pairs: { "umi>hana": { ratio: 1, allowance: 0 } } },
+    rank_scales: { group: ["a", "b"] },
+    guards: { hana: { rank_at_least: "gold" } },
+  });
+  assert.deepEqual(duplicateRows(form), []);
+  form.reciprocity.pairs.push({ from: "umi", to: "hana", value: null });
+  form.reciprocity.pairs.push({ from: "hana", to: "umi", value: null }); // the other way: a pair of its own
+  form.scales.push({ key: "group", text: "x" });
+  form.guards.push({ brand: "hana", guard: { ltv_at_least: 1 } });
+  form.guards.push({ brand: "hana", guard: {} });
+  assert.deepEqual(duplicateRows(form), ["reciprocity.pairs.umi>hana", "rank_scales.group", "guards.hana"]);
+});

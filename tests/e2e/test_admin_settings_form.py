@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 from tests.e2e.test_admin_spa import axe, built_spa, go, shoot, sign_in, sign_out, user
@@ -62,6 +63,20 @@ def test_a_group_admin_edits_the_settings_in_the_form(demo_system, page) -> None
         assert after["data"] == expected
         assert after["rev"] != before["rev"]
         assert page.locator(limit).get_attribute("aria-invalid") is None
+
+        # Two guard rows for one brand: the page says so at the rows, and saves nothing (the
+        # document holds one guard per brand, so one row would be lost).
+        rev = settings()["rev"]
+        guards = page.get_by_role("group", name="ガード(送客元ブランドごと)")
+        for _ in range(2):
+            guards.get_by_role("button", name=re.compile("を追加")).click()
+            rows = guards.locator(".row-item")
+            rows.last.locator("select").select_option("hana")
+        page.get_by_role("button", name="下書きを保存").click()
+        guards.get_by_text("同じ名前の行がほかにもあります").first.wait_for()
+        assert settings()["rev"] == rev
+        for _ in range(2):
+            guards.get_by_role("button", name="削除").last.click()
 
         # Someone saves in between: their version is shown, and can be taken into the form.
         theirs = copy.deepcopy(after["data"])

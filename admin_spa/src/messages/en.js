@@ -434,6 +434,7 @@ export default {
  "role.viewer": "viewer",
  "scope.campaign": "Campaign",
  "scope.destination": "Destination",
+ "settings.duplicate": "Another row has the same name: keep one (the settings hold only one per name)",
  "settings.json": "Group settings (JSON)",
  "settings.not_json": "Not valid JSON: {detail}",
  "settings.publish_hint": "Publish it from the publish page.",

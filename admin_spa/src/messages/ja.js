@@ -434,6 +434,7 @@ export default {
  "role.viewer": "閲覧者",
  "scope.campaign": "キャンペーン",
  "scope.destination": "送客先",
+ "settings.duplicate": "同じ名前の行がほかにもあります。1 行にまとめてください(保存すると 1 つしか残りません)",
  "settings.json": "グループ設定(JSON)",
  "settings.not_json": "JSON として読めません: {detail}",
  "settings.publish_hint": "公開ページから公開してください。",

@@ -8,7 +8,7 @@ import { api, errorAt, fieldErrors, ApiError } from "../api.js";
 import { me } from "../auth/session.js";
 import { ErrorBox, Field, Loadable, Page, describedBy, fieldId, useLoad } from "../components.js";
 import { numberOrText } from "../doc.js";
-import { METRICS, PERIODS, fromForm, pairKey, ranksFor, toForm } from "../settings_form.js";
+import { METRICS, PERIODS, duplicateRows, fromForm, pairKey, ranksFor, toForm } from "../settings_form.js";
 import { stateBadge } from "./campaigns.js";
 
 /** @typedef {import("../settings_form.js").SettingsForm} SettingsForm */
@@ -75,10 +75,15 @@ function Editor({ current, brands, onSaved }) {
   const periodLabel = (p) => t("period." + p);
 
   const save = async (overRev = rev) => {
-    setBusy(true);
-    setErrors({});
     setConflict(null);
     setSaved("");
+    const repeated = duplicateRows(form); // the document holds one value per name: say so, save nothing
+    if (repeated.length) {
+      setErrors(Object.fromEntries(repeated.map((k) => [k, t("settings.duplicate")])));
+      return;
+    }
+    setBusy(true);
+    setErrors({});
     try {
       const answer = await api.put("/settings", { data: fromForm(form), rev: overRev });
       setRev(answer.rev);

@@ -148,11 +148,10 @@ export async function awaitEarly(paths) {
 
 /**
  * The early answer to GET `path` (see awaitEarly), once; undefined if there is none, and always
- * after the first render (the data could be stale by then).
+ * after the first render (forgetEarly empties them; the data could be stale by then).
  * @param {string} path
  */
 export function early(path) {
-  if (firstRenderDone || !firstAnswers.has(path)) return undefined;
   const data = firstAnswers.get(path);
   firstAnswers.delete(path);
   return data;
@@ -160,7 +159,7 @@ export function early(path) {
 
 /** The early answer to `path` without taking it. @param {string} path */
 export function peekEarly(path) {
-  return firstRenderDone ? undefined : firstAnswers.get(path);
+  return firstAnswers.get(path);
 }
 
 /** The first render is done: early answers not taken by it are dropped, and later ones too. */

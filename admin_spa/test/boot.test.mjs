@@ -101,3 +101,10 @@ test("the preview link: each site's page, or a page of one of them with the toke
   assert.deepEqual(previewLinks("javascript:alert(1)", urls), { links: [], error: "origin" });
   assert.deepEqual(previewLinks("", {}), { links: [] });
 });
+
+test("boot asks early for exactly what home reads", async () => {
+  const { FIRST_LOADS } = await import("../src/boot.js");
+  const { READS } = await import("../src/screens/home.js");
+  assert.deepEqual(FIRST_LOADS[""], READS); // a path missing here is read late; an extra one twice
+});
+

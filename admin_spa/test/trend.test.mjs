@@ -1,7 +1,7 @@
 // The referral trend sums clicks per brand and Tokyo day: sent by the source, received by the destination.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { series, tokyoDays } from "../src/screens/trend.js";
+import { series, tokyoDays } from "../src/referrals.js";
 
 test("the last days end on today's date in Tokyo", () => {
   // 2026-11-30 16:00 UTC is already 2026-12-01 in Tokyo

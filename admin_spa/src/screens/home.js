@@ -9,7 +9,7 @@ import { href } from "../router.js";
 import { Badge, Loadable, Page, useLoad } from "../components.js";
 
 /** What home reads, in this order (boot.js FIRST_LOADS[""] asks for the same paths early). */
-const READS = ["/health", "/publish", "/pacing", "/imports?limit=5"];
+export const READS = ["/health", "/publish", "/pacing", "/imports?limit=5"];
 
 /** @param {any[]} answers in READS order */
 const homeData = ([health, plan, pacing, imports]) => ({ health, plan, pacing, imports });

@@ -7,8 +7,6 @@ import { api, query } from "../api.js";
 import { Loadable, useLoad } from "../components.js";
 import { series, tokyoDays } from "../referrals.js";
 
-export { series, tokyoDays };
-
 const DAYS = 30;
 export const W = 720;
 export const H = 220;

@@ -1,4 +1,4 @@
-"""The admin API's view of the config (live version + drafts), read with its queries side by side."""
+"""The admin API's view of the config (live version + drafts), read in one request."""
 
 from __future__ import annotations
 
@@ -43,6 +43,29 @@ def test_the_drafts_of_several_kinds_come_in_one_request_page_by_page(local_syst
     assert requests[0]["Statement"].endswith("WHERE pk IN [?]")
     assert requests[0]["Parameters"] == [{"S": f"draft#{SITE}"}]
     assert store.drafts_of([]) == [] and len(requests) == 1
+
+
+def test_the_pointer_and_the_drafts_come_in_one_statement(local_system, monkeypatch):
+    store.workspace([GROUP])  # the live version's documents are in memory from now on
+    client = store._client()
+    calls: list[str] = []
+    for name in ("execute_statement", "get_item", "query", "scan"):
+        method = getattr(client, name)
+        monkeypatch.setattr(client, name, lambda _m=method, _n=name, **kw: (calls.append(_n), _m(**kw))[1])
+    version, _, drafts = store.workspace([CAMPAIGN, SITE])
+    assert calls == ["execute_statement"]
+    assert version == store.live_version() > 0
+    assert set(drafts) == {(d.kind, d.doc_id) for kind in (CAMPAIGN, SITE) for d in store.drafts(kind)}
+
+
+def test_before_anything_is_published_the_workspace_is_version_zero(local_system, monkeypatch):
+    from xsell.dal import aws
+
+    monkeypatch.setattr(store, "POINTER", {"pk": {"S": "pointer"}, "sk": {"S": "no-such-pointer"}})
+    aws.reset()
+    version, published, drafts = store.workspace([SITE])
+    assert (version, published) == (0, {})
+    assert drafts and {kind for kind, _ in drafts} == {SITE}
 
 
 def test_a_list_answers_as_the_full_workspace_describes_each_document(local_system):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -347,22 +346,27 @@ def drafts_of(kinds: Iterable[str], *, page_size: int | None = None) -> list[Dra
     scan (the grant denies a full table scan). The admin page's screens need the drafts of
     several kinds at once; a query per kind cost a request apiece. ``page_size`` only for tests
     (DynamoDB pages at 1 MB)."""
-    partitions = [{"S": f"draft#{kind}"} for kind in sorted(set(kinds))]
+    partitions = [f"draft#{kind}" for kind in sorted(set(kinds))]
+    return [_draft(item) for item in _select_partitions(partitions, page_size=page_size)]
+
+
+def _select_partitions(partitions: list[str], *, page_size: int | None = None) -> list[dict[str, Any]]:
+    """Every item of the partitions named, consistently read, by one PartiQL SELECT (paged)."""
     if not partitions:
         return []
     marks = ", ".join("?" for _ in partitions)
     request: dict[str, Any] = {
         "Statement": f'SELECT * FROM "{_table()}" WHERE pk IN [{marks}]',
-        "Parameters": partitions,
+        "Parameters": [{"S": pk} for pk in partitions],
         "ConsistentRead": True,
     }
     if page_size is not None:
         request["Limit"] = page_size
     client = _client()
-    found: list[Draft] = []
+    found: list[dict[str, Any]] = []
     while True:
         page = client.execute_statement(**request)
-        found += [_draft(item) for item in page.get("Items", ())]
+        found += page.get("Items", ())
         if "NextToken" not in page:
             return found
         request["NextToken"] = page["NextToken"]
@@ -418,27 +422,22 @@ def save_draft(
     return Draft(kind, doc_id, data, rev, meta)
 
 
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _pool() -> ThreadPoolExecutor:
-    """Threads kept for the process's life: a warm invocation starts none."""
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="xsell-config")
-    return _POOL
-
-
 def workspace(kinds: Iterable[str]) -> tuple[int, dict[DocKey, Published], dict[DocKey, Draft]]:
-    """The live version number, its documents and every draft of ``kinds``, in about one round
-    trip's time: the pointer and the drafts (one request for every kind, :func:`drafts_of`) go
-    out side by side; the version's documents are read once per instance (see
-    :func:`_live_versions`), after the pointer names a version this instance has not read yet.
+    """The live version number, its documents and every draft of ``kinds``, in one request: the
+    pointer's partition is named in the same SELECT as the drafts' (:func:`drafts_of`). The
+    version's documents are read once per instance (see :func:`_live_versions`), after the
+    pointer names a version this instance has not read yet.
 
     The admin page's screens each need all of these; one after the other they cost a round
-    trip to DynamoDB apiece.
+    trip to DynamoDB apiece, and side by side a second request and a thread.
     """
-    _client()  # made once, here, rather than by two threads at once
-    pointer = _pool().submit(live_version)
-    found = {(d.kind, d.doc_id): d for d in drafts_of(kinds)}
-    return pointer.result(), _load_live_published(pointer.result()), found
+    pointer_pk = POINTER["pk"]["S"]
+    version, found = 0, {}
+    for item in _select_partitions([pointer_pk, *(f"draft#{kind}" for kind in sorted(set(kinds)))]):
+        if item["pk"]["S"] == pointer_pk:
+            if item["sk"] == POINTER["sk"] and "version" in item:
+                version = int(item["version"]["N"])
+            continue
+        draft = _draft(item)
+        found[(draft.kind, draft.doc_id)] = draft
+    return version, _load_live_published(version), found

@@ -78,6 +78,11 @@ if (!boot) throw new Error("esbuild wrote no output for src/boot.js");
 if (Object.keys(bootOutput.inputs).length !== 1) throw new Error("boot.js must import nothing: it runs alone, first");
 if (!readFileSync(out + basename(boot), "utf8").includes("xsellBoot")) throw new Error("the classic boot.js no longer sets xsellBoot");
 const preloads = [...staticClosure(app)].filter((file) => file !== app).map((file) => basename(file));
+// One chunk beside app.js: each further one is a request more before the first screen shows
+// (src/preloaded.js says how they come about, and how to fold them back in).
+if (preloads.length > 1) {
+  throw new Error(`app.js loads ${preloads.length} chunks (${preloads.join(", ")}): a lazily loaded screen that shares a module with app.js must import src/preloaded.js, and the module be named there`);
+}
 
 const template = readFileSync(here("./src/index.html"), "utf8");
 const scripts = '<script src="boot.js"></script>\n<link rel="stylesheet" href="app.css">\n<script type="module" src="app.js"></script>\n';

@@ -108,6 +108,20 @@ export function start(env) {
   };
 }
 
+/** How long the page may take before its static "loading" line shows (on a fast load it would only flash). */
+export const LOADING_AFTER_MS = 500;
+
+/**
+ * Show index.html's "loading" line, if the app has not replaced it yet. It starts `hidden`, not
+ * merely invisible: hidden, it is not laid out, and a fresh page's first text layout is slow
+ * (tens of milliseconds to set up the fonts) — spent on a line nobody sees, it held up the
+ * first screen's rows.
+ * @param {{querySelector: (selector: string) => Element | null}} doc
+ */
+export function showLoading(doc) {
+  doc.querySelector("#app > .boot")?.removeAttribute("hidden");
+}
+
 if (globalThis.document && globalThis.location) {
   let stored = null;
   try {
@@ -115,17 +129,19 @@ if (globalThis.document && globalThis.location) {
   } catch {
     /* storage blocked: signed out */
   }
-  let lang = null;
-  try {
-    lang = localStorage.getItem(LANG_KEY);
-  } catch {
-    /* storage blocked: Japanese */
-  }
-  /** @type {any} */ (globalThis).xsellBoot = start({
+  const boot = start({
     fetch: globalThis.fetch.bind(globalThis),
     hash: location.hash,
     stored,
     now: () => Date.now(),
-    lang,
   });
+  // Read once the requests are on their way: a page's first localStorage access can take
+  // milliseconds, and the language is needed only when the app renders.
+  try {
+    boot.lang = localStorage.getItem(LANG_KEY);
+  } catch {
+    /* storage blocked: Japanese */
+  }
+  /** @type {any} */ (globalThis).xsellBoot = boot;
+  setTimeout(() => showLoading(document), LOADING_AFTER_MS);
 }

@@ -1,7 +1,9 @@
 // boot.js: the early requests that run while app.js loads, and how the app may take them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { API_BASE, EARLY_MS, FRESH_MS, LANG_KEY, SESSION_KEY, firstLoads, start, usableToken } from "../src/boot.js";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { API_BASE, EARLY_MS, FRESH_MS, LANG_KEY, LOADING_AFTER_MS, SESSION_KEY, firstLoads, showLoading, start, usableToken } from "../src/boot.js";
 import { previewLinks, PREVIEW_PARAM } from "../src/preview_link.js";
 import { KEY, EARLY_MS as REFRESH_EARLY_MS } from "../src/auth/session.js";
 import { KEY as I18N_KEY } from "../src/i18n.js";
@@ -108,3 +110,20 @@ test("boot asks early for exactly what home reads", async () => {
   assert.deepEqual(FIRST_LOADS[""], READS); // a path missing here is read late; an extra one twice
 });
 
+
+test("index.html's loading line is hidden (not laid out) until boot shows it, unless the app replaced it", () => {
+  const { JSDOM } = createRequire(import.meta.url)("jsdom");
+  const page = readFileSync(new URL("../src/index.html", import.meta.url), "utf8");
+  const { document } = new JSDOM(page).window;
+  const line = document.querySelector("#app > .boot");
+  assert.ok(line && line.hidden, "hidden in the page as served");
+  assert.ok(LOADING_AFTER_MS >= 300 && LOADING_AFTER_MS <= 1000);
+  showLoading(document);
+  assert.equal(line.hidden, false);
+  assert.match(line.textContent, /読み込み中/);
+
+  const rendered = new JSDOM(page).window.document;
+  rendered.getElementById("app").innerHTML = '<main><p class="boot" hidden>a screen of the app</p></main>';
+  showLoading(rendered); // the app's own elements are not touched
+  assert.equal(rendered.querySelector("main .boot").hidden, true);
+});

@@ -1,4 +1,5 @@
 // The audit log: filter by dates, user, brand, object and action; download the same rows as CSV.
+import "../preloaded.js"; // app.js loaded these already: see preloaded.js
 import { useState } from "preact/hooks";
 import { html } from "../html.js";
 import { t, formatDateTime } from "../i18n.js";

@@ -1,6 +1,7 @@
 // One campaign: where (sites, slots), who (targeting), when (schedule), what (creatives as A/B
 // variants), volume (priority, caps, frequency, guard, holdout); save with its rev (409: the
 // other person's version), approval (request, approve/reject with the reviewed fingerprint).
+import "../preloaded.js"; // app.js loaded these already: see preloaded.js
 import { useState } from "preact/hooks";
 import { html } from "../html.js";
 import { t, formatDateTime } from "../i18n.js";

@@ -2,6 +2,7 @@
 // checked by the API against the group's domains, and a live preview drawn by the real tag
 // renderer (tag/src/render.ts) inside the slot's reserved size at phone and desktop widths.
 // An image can be uploaded instead of typed: its URL then fills the image URL field.
+import "../preloaded.js"; // app.js loaded these already: see preloaded.js
 import { useEffect, useRef, useState } from "preact/hooks";
 import { html } from "../html.js";
 import { t, formatNumber, formatPercent } from "../i18n.js";

@@ -1,5 +1,6 @@
 // Imports: upload a partner CSV through a presigned URL (with upload progress), then follow the
 // import jobs: progress, counts, errors.csv.
+import "../preloaded.js"; // app.js loaded these already: see preloaded.js
 import { useEffect, useState } from "preact/hooks";
 import { html } from "../html.js";
 import { t, formatDateTime, formatNumber, formatPercent } from "../i18n.js";

@@ -3,6 +3,7 @@
 // which the tag sends to decide), with the decide request to send from a server or the shell, and
 // as the live creative drawn by the real tag renderer. Decide refuses browser origins that are
 // not the site's own, so the admin page itself cannot ask.
+import "../preloaded.js"; // app.js loaded these already: see preloaded.js
 import { useState } from "preact/hooks";
 import { html } from "../html.js";
 import { t, formatDateTime } from "../i18n.js";

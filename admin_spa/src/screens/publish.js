@@ -1,5 +1,6 @@
 // Publishing: what a publish would change now (ready) and what waits (held, with the reason),
 // then one new version with a note.
+import "../preloaded.js"; // app.js loaded these already: see preloaded.js
 import { useState } from "preact/hooks";
 import { html } from "../html.js";
 import { t } from "../i18n.js";

@@ -1,5 +1,6 @@
 // Reports: pick one (funnel, A/B, holdout lift, brand pairs, settlement), set its period, read
 // the table the API answers (rows already limited to your brand's pairs), download it as CSV.
+import "../preloaded.js"; // app.js loaded these already: see preloaded.js
 import { useEffect, useState } from "preact/hooks";
 import { html } from "../html.js";
 import { t, formatDateTime, formatNumber } from "../i18n.js";

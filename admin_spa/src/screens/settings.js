@@ -1,6 +1,7 @@
 // Group settings (docs/campaigns.md "Group settings") as a form, with the raw JSON for power
 // users; saved with its rev (409: the other person's version). The API's errors name a path in
 // the document, and every input's id is made from the path it edits, so an error lands on it.
+import "../preloaded.js"; // app.js loaded these already: see preloaded.js
 import { useState } from "preact/hooks";
 import { html } from "../html.js";
 import { t, formatDateTime } from "../i18n.js";

@@ -1,4 +1,5 @@
 // The site tag: snippet, conversion tag and the Google Tag Manager variant, ready to copy.
+import "../preloaded.js"; // app.js loaded these already: see preloaded.js
 import { useState } from "preact/hooks";
 import { html } from "../html.js";
 import { t } from "../i18n.js";

@@ -1,4 +1,5 @@
 // The admin users (group admins only).
+import "../preloaded.js"; // app.js loaded these already: see preloaded.js
 import { html } from "../html.js";
 import { t } from "../i18n.js";
 import { api } from "../api.js";

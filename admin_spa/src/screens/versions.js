@@ -1,4 +1,5 @@
 // Published versions, newest first; a group admin can roll back to one.
+import "../preloaded.js"; // app.js loaded these already: see preloaded.js
 import { useState } from "preact/hooks";
 import { html } from "../html.js";
 import { t, formatDateTime } from "../i18n.js";

@@ -1,5 +1,6 @@
 // Volume: every cap's current period (limit, used, remaining) per campaign and destination, and
 // each restricted brand pair's reciprocity ledger, from /admin/v1/pacing.
+import "../preloaded.js"; // app.js loaded these already: see preloaded.js
 import { html } from "../html.js";
 import { t, formatDateTime, formatNumber, formatPercent } from "../i18n.js";
 import { api } from "../api.js";

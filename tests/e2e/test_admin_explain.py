@@ -75,10 +75,13 @@ def test_the_preview_screen_explains_the_choice_in_chromium(demo_system, custome
     _, hana_tabi = customers
     sign_in(page, demo_system, user(demo_system, "explain-admin", roles.GROUP_ADMIN))
     go(page, demo_system, "preview")
-    page.get_by_label("サイト", exact=True).first.fill("hana-web")
-    page.get_by_label("枠").fill("top-banner")
-    page.get_by_label("テスト顧客 ID").fill(hana_tabi)
-    page.get_by_role("button", name="判定する").click()
+    # The explain form shows once the sites are in; the preview-link form below it has a "サイト"
+    # of its own (a select), which may show first.
+    form = page.get_by_role("form", name="この顧客にはどれが出る?")
+    form.get_by_label("サイト", exact=True).fill("hana-web")
+    form.get_by_label("枠").fill("top-banner")
+    form.get_by_label("テスト顧客 ID").fill(hana_tabi)
+    form.get_by_role("button", name="判定する").click()
     result = page.get_by_test_id("explain-result")
     result.wait_for()
     assert "hana-to-umi" in result.get_by_role("status").inner_text()

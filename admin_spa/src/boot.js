@@ -72,7 +72,7 @@ export function usableToken(stored, now) {
 
 /**
  * Start the early requests.
- * @param {{fetch: typeof fetch, hash: string, stored: string | null, now: () => number, lang?: string | null}} env
+ * @param {{fetch: typeof fetch, hash: string, stored: string | null, now: () => number}} env
  * @returns {Boot}
  */
 export function start(env) {
@@ -94,7 +94,7 @@ export function start(env) {
   return {
     config,
     started: [...early.keys()],
-    lang: env.lang ?? null,
+    lang: null, // read after the requests start (below)
     take(path, withToken, apiBase) {
       const answer = early.get(path);
       if (!answer || withToken !== token || env.now() - startedAt > FRESH_MS) return null;

@@ -79,7 +79,8 @@ const listCalls = () => calls.filter((c) => c.url === "/admin/v1/campaigns").len
 
 /** boot.js started as index.html starts it, on `hash`, with the stored session and language. */
 function startBoot(hash = "#/campaigns", stored = SESSION, lang = null) {
-  globalThis.xsellBoot = boot.start({ fetch: fakeFetch, hash, stored, now: () => Date.now(), lang });
+  globalThis.xsellBoot = boot.start({ fetch: fakeFetch, hash, stored, now: () => Date.now() });
+  globalThis.xsellBoot.lang = lang; // as index.html's boot reads it, once its requests are on their way
   return globalThis.xsellBoot;
 }
 

@@ -40,6 +40,13 @@ def version_pk(version: int) -> str:
     return f"version#{version:09d}"
 
 
+DRAFT_PREFIX = "draft#"
+
+
+def draft_pk(kind: str) -> str:
+    return DRAFT_PREFIX + kind
+
+
 def _json(item: Mapping[str, Any], name: str) -> Any:
     value = item.get(name)
     return json.loads(value["S"]) if value else None
@@ -77,6 +84,11 @@ class Published:
 def live_version() -> int:
     """The live config version (0 before anything was published)."""
     item = _client().get_item(TableName=_table(), Key=POINTER, ConsistentRead=True).get("Item")
+    return _pointer_version(item)
+
+
+def _pointer_version(item: Mapping[str, Any] | None) -> int:
+    """The version the pointer item names (0: none, or no pointer)."""
     return int(item["version"]["N"]) if item and "version" in item else 0
 
 
@@ -323,7 +335,7 @@ class Draft:
 
 def _draft(item: Mapping[str, Any]) -> Draft:
     return Draft(
-        kind=item["pk"]["S"].removeprefix("draft#"),
+        kind=item["pk"]["S"].removeprefix(DRAFT_PREFIX),
         doc_id=item["sk"]["S"],
         data=_json(item, "data") or {},
         rev=int(item["rev"]["N"]),
@@ -335,7 +347,7 @@ def drafts(kind: str) -> list[Draft]:
     """Every draft of ``kind`` (deleted ones included: they still have to be published)."""
     request = {
         "KeyConditionExpression": "pk = :pk",
-        "ExpressionAttributeValues": {":pk": {"S": f"draft#{kind}"}},
+        "ExpressionAttributeValues": {":pk": {"S": draft_pk(kind)}},
     }
     return [_draft(item) for item in _query(request)]
 
@@ -346,8 +358,11 @@ def drafts_of(kinds: Iterable[str], *, page_size: int | None = None) -> list[Dra
     scan (the grant denies a full table scan). The admin page's screens need the drafts of
     several kinds at once; a query per kind cost a request apiece. ``page_size`` only for tests
     (DynamoDB pages at 1 MB)."""
-    partitions = [f"draft#{kind}" for kind in sorted(set(kinds))]
-    return [_draft(item) for item in _select_partitions(partitions, page_size=page_size)]
+    return [_draft(item) for item in _select_partitions(_draft_partitions(kinds), page_size=page_size)]
+
+
+def _draft_partitions(kinds: Iterable[str]) -> list[str]:
+    return [draft_pk(kind) for kind in sorted(set(kinds))]
 
 
 def _select_partitions(partitions: list[str], *, page_size: int | None = None) -> list[dict[str, Any]]:
@@ -377,7 +392,7 @@ def draft(kind: str, doc_id: str) -> Draft | None:
         _client()
         .get_item(
             TableName=_table(),
-            Key={"pk": {"S": f"draft#{kind}"}, "sk": {"S": doc_id}},
+            Key={"pk": {"S": draft_pk(kind)}, "sk": {"S": doc_id}},
             ConsistentRead=True,
         )
         .get("Item")
@@ -394,7 +409,7 @@ def save_draft(
     """
     rev = (expected_rev or 0) + 1
     item = {
-        "pk": {"S": f"draft#{kind}"},
+        "pk": {"S": draft_pk(kind)},
         "sk": {"S": doc_id},
         "kind": {"S": kind},
         "rev": {"N": str(rev)},
@@ -432,12 +447,12 @@ def workspace(kinds: Iterable[str]) -> tuple[int, dict[DocKey, Published], dict[
     trip to DynamoDB apiece, and side by side a second request and a thread.
     """
     pointer_pk = POINTER["pk"]["S"]
-    version, found = 0, {}
-    for item in _select_partitions([pointer_pk, *(f"draft#{kind}" for kind in sorted(set(kinds)))]):
-        if item["pk"]["S"] == pointer_pk:
-            if item["sk"] == POINTER["sk"] and "version" in item:
-                version = int(item["version"]["N"])
-            continue
-        draft = _draft(item)
-        found[(draft.kind, draft.doc_id)] = draft
+    pointer, found = None, {}
+    for item in _select_partitions([pointer_pk, *_draft_partitions(kinds)]):
+        if item["pk"]["S"] != pointer_pk:
+            draft = _draft(item)
+            found[(draft.kind, draft.doc_id)] = draft
+        elif item["sk"] == POINTER["sk"]:
+            pointer = item
+    version = _pointer_version(pointer)
     return version, _load_live_published(version), found
